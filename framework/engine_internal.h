@@ -1,0 +1,202 @@
+/* engine_internal.h — libtrawl's private structures. Never installed; plugins cannot see it. */
+#ifndef TRAWL_ENGINE_INTERNAL_H
+#define TRAWL_ENGINE_INTERNAL_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <uthash.h>
+
+#include "trawl/trawl.h"
+
+#define MAX_LAYERS     64
+#define MAX_VALUES     65536     /* per packet; beyond it values are counted as dropped */
+#define COL_MAX        1024      /* bytes of one summary column */
+#define DEFAULT_ARENA  (1u << 20)
+
+struct plugin_entry;
+
+struct proto_entry {
+    struct trawl_proto pub;               /* pub.fields → fields below */
+    struct trawl_field *fields;
+    const struct trawl_proto_def *def;
+    void *state;
+    struct plugin_entry *owner;           /* NULL: built into the engine */
+    bool dead;                            /* its plugin failed: never dispatched */
+    UT_hash_handle hh;                    /* engine->protos_by_name */
+};
+
+/* One distinct field name: every declaration with that name shares its id. */
+struct field_name {
+    const char *name;
+    struct trawl_field *first;
+    uint32_t id;
+    UT_hash_handle hh;
+};
+
+struct str_slot { char *key; struct proto_entry *proto; UT_hash_handle hh; };
+struct override { uint32_t key; struct proto_entry *proto; };
+
+struct table_entry {
+    char *name, *desc;
+    enum trawl_table_kind kind;
+    uint32_t max_key;
+    struct proto_entry **slots;           /* UINT: max_key + 1 */
+    struct str_slot *strings;             /* STRING */
+    struct override *overrides;           /* decode-as, few */
+    size_t noverrides;
+    struct plugin_entry *owner;
+    UT_hash_handle hh;
+};
+
+struct heur_entry {
+    const struct trawl_heur_def *def;
+    struct proto_entry *proto;
+    struct plugin_entry *owner;
+    bool enabled;
+};
+
+struct heur_list_entry {
+    char *name, *desc;
+    struct heur_entry *items;
+    size_t n, cap;
+    struct plugin_entry *owner;
+    UT_hash_handle hh;
+};
+
+struct sink_def_entry {
+    const struct trawl_sink_def *def;
+    void *plugin_state;
+    struct plugin_entry *owner;
+    UT_hash_handle hh;
+};
+
+struct trawl_sink {
+    struct trawl_engine *e;
+    struct sink_def_entry *ent;
+    void *state;
+    FILE *out;
+    char **keys, **vals;                  /* options, in order */
+    size_t nopts;
+    const char **scratch;                 /* trawl_sink_options result */
+    bool opened;
+    struct trawl_sink *next;
+};
+
+struct plugin_option { char *key; char *value; };
+
+struct plugin_entry {
+    char *path;
+    void *dl;
+    const struct trawl_plugin *desc;
+    char *name;
+    bool loaded;                          /* passed the loader's checks */
+    bool enabled;
+    bool started;                         /* init (and handoff) succeeded */
+    char *why;                            /* refusal reason */
+    void *state;
+    unsigned protos, fields, sinks, tables, heuristics;
+    struct trawl_engine *e;
+};
+
+struct trawl_init {
+    struct trawl_engine *e;
+    struct plugin_entry *plugin;          /* NULL for the engine's own registrations */
+    int phase;                            /* 1 init, 2 handoff */
+    bool failed;
+};
+
+/* The packet being dissected (one per worker). */
+struct trawl_packet {
+    struct trawl_engine *e;
+    struct trawl_frame frame;
+    const uint8_t *data;
+    struct trawl_value *vals;
+    size_t nvals, capvals;
+    struct trawl_layer layers[MAX_LAYERS];
+    size_t nlayers;
+    const struct proto_entry *cur;
+    uint16_t cur_layer, depth, tree_depth;
+    unsigned errors;
+    bool depth_exceeded, values_dropped;
+    const uint8_t *wanted;                /* bitmap by field id */
+    bool want_all, cols_wanted;
+    char cols[TRAWL_COL__COUNT][COL_MAX];
+    size_t col_len[TRAWL_COL__COUNT];
+    uint8_t *arena;
+    size_t arena_used, arena_cap;
+};
+
+struct bpf_cache { int linktype; struct bpf_program prog; bool ok; };
+
+struct trawl_engine {
+    struct trawl_engine_options opt;
+    char err[1024];
+    struct plugin_entry **plugins;
+    size_t nplugins;
+    bool started;
+
+    struct proto_entry *protos_by_name;
+    struct proto_entry **protos;          /* by id */
+    size_t nprotos;
+    struct field_name *fields_by_name;
+    struct field_name **fields;           /* by id */
+    size_t nfields;
+    struct table_entry *tables;
+    struct heur_list_entry *heurs;
+    struct sink_def_entry *sink_defs;
+    struct plugin_option *options;
+    size_t noptions;
+
+    struct proto_entry *frame_proto;      /* the engine's own frame.* fields */
+    struct table_entry *link_table;
+    struct trawl_sink *sinks;
+    trawl_packet_cb cb;
+    void *cb_user;
+    uint8_t *wanted;                      /* bitmap over field ids */
+    bool want_all, want_cols;
+
+    struct trawl_packet pkt;              /* worker 0 (threads come with flows) */
+    struct trawl_stats stats;
+    int64_t first_ts, prev_ts;
+    bool have_first;
+    uint64_t limit;
+    volatile sig_atomic_t stop;
+    pcap_t *live;
+
+    char *filter;
+    struct bpf_cache *bpf;
+    size_t nbpf;
+    char **file_names;
+    size_t nfiles;
+    int *warned_linktypes;                /* per current file */
+    size_t nwarned;
+};
+
+/* registry.c */
+void engine_log(struct trawl_engine *e, enum trawl_log_level lvl, const char *origin,
+                const char *fmt, ...) TRAWL_PRINTF(4, 5);
+int  engine_error(struct trawl_engine *e, int code, const char *fmt, ...) TRAWL_PRINTF(3, 4);
+int  registry_assign_field_ids(struct trawl_engine *e);
+void registry_purge_plugin(struct trawl_engine *e, struct plugin_entry *p);
+void registry_free(struct trawl_engine *e);
+struct table_entry *registry_table(struct trawl_engine *e, const char *name);
+struct proto_entry *registry_proto(struct trawl_engine *e, const char *name);
+void registry_sort_heuristics(struct trawl_engine *e);
+int  registry_builtin(struct trawl_engine *e);
+/* packet.c */
+int  packet_init(struct trawl_packet *pkt, struct trawl_engine *e);
+void packet_free(struct trawl_packet *pkt);
+void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, const uint8_t *data);
+bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b);
+void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, int64_t rel_ns,
+                             int64_t delta_ns);
+/* loader.c */
+void loader_free(struct trawl_engine *e);
+/* sink.c */
+void sinks_free(struct trawl_engine *e);
+int  sinks_close(struct trawl_engine *e);
+void sinks_emit(struct trawl_engine *e, const struct trawl_packet *pkt);
+void engine_want_id(struct trawl_engine *e, uint32_t id);
+
+#endif

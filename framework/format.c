@@ -1,0 +1,249 @@
+/* format.c — values as text: tshark's -T fields style, -V style and JSON.
+ *
+ * One place formats values so every sink prints the same thing the same way. Functions
+ * follow snprintf's contract: they return the length needed and truncate safely.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_internal.h"
+
+struct out { char *p; size_t cap, n; };
+
+static void put(struct out *o, const char *s, size_t len)
+{
+    if (o->n < o->cap) {
+        size_t room = o->cap - o->n;
+        memcpy(o->p + o->n, s, len < room ? len : room);
+    }
+    o->n += len;
+}
+static void putc1(struct out *o, char c) { put(o, &c, 1); }
+static void putf(struct out *o, const char *fmt, ...) TRAWL_PRINTF(2, 3);
+static void putf(struct out *o, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0) put(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+static size_t finish(struct out *o)
+{
+    if (o->cap) o->p[o->n < o->cap ? o->n : o->cap - 1] = 0;
+    return o->n;
+}
+
+/* Floor division so times before 1970 print as -1.5 → "-2.500000000"-free correct digits. */
+static void split_ns(int64_t ns, int64_t *sec, int64_t *frac)
+{
+    *sec = ns / 1000000000;
+    *frac = ns % 1000000000;
+    if (*frac < 0) { *frac += 1000000000; (*sec)--; }
+}
+
+size_t trawl_time_format_epoch(int64_t ns, char *out, size_t cap)
+{
+    int64_t s, f;
+    split_ns(ns, &s, &f);
+    int n = snprintf(out, cap, "%" PRId64 ".%09" PRId64, s, f);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static void fmt_reltime(struct out *o, int64_t ns)
+{
+    if (ns < 0) { putc1(o, '-'); ns = ns == INT64_MIN ? INT64_MAX : -ns; }
+    putf(o, "%" PRId64 ".%09" PRId64, ns / 1000000000, ns % 1000000000);
+}
+
+size_t trawl_time_format_utc(int64_t ns, unsigned digits, char *out, size_t cap)
+{
+    int64_t s, f;
+    split_ns(ns, &s, &f);
+    time_t t = (time_t)s;
+    struct tm tm;
+    struct out o = { out, cap, 0 };
+    if (!gmtime_r(&t, &tm)) { putf(&o, "%" PRId64, s); return finish(&o); }
+    putf(&o, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+         tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (digits >= 9) putf(&o, ".%09" PRId64, f);
+    else if (digits >= 6) putf(&o, ".%06" PRId64, f / 1000);
+    else if (digits >= 3) putf(&o, ".%03" PRId64, f / 1000000);
+    putc1(&o, 'Z');
+    return finish(&o);
+}
+
+/* tshark's absolute time: "Jan  2, 2014 09:37:49.848747000 UTC". */
+static void fmt_abs_time(struct out *o, int64_t ns)
+{
+    static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    int64_t s, f;
+    split_ns(ns, &s, &f);
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) { putf(o, "%" PRId64, s); return; }
+    putf(o, "%s %2d, %d %02d:%02d:%02d.%09" PRId64 " UTC", mon[tm.tm_mon], tm.tm_mday,
+         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, f);
+}
+
+static unsigned hex_width(enum trawl_ftype t)
+{
+    switch (t) {
+    case TRAWL_FT_U8: return 2;
+    case TRAWL_FT_U16: return 4;
+    case TRAWL_FT_U24: return 6;
+    case TRAWL_FT_U32: return 8;
+    default: return 16;
+    }
+}
+
+static const char *name_of(const struct trawl_field *f, uint64_t v)
+{
+    if (!f->names) return NULL;
+    for (const struct trawl_value_name *n = f->names; n->name; n++)
+        if (n->value == v) return n->name;
+    return NULL;
+}
+
+/* Text the way tshark 4.0 -T fields shows strings: backslash doubled, control and
+ * non-ASCII-printable bytes escaped (\n \r \t \xHH); valid UTF-8 passes through. */
+static void fmt_text(struct out *o, const uint8_t *p, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        if (c == '\\') put(o, "\\\\", 2);
+        else if (c == '\n') put(o, "\\n", 2);
+        else if (c == '\r') put(o, "\\r", 2);
+        else if (c == '\t') put(o, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f) putf(o, "\\x%02x", c);
+        else putc1(o, (char)c);
+    }
+}
+
+static void fmt_json_string(struct out *o, const uint8_t *p, uint32_t len)
+{
+    putc1(o, '"');
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        if (c == '"') put(o, "\\\"", 2);
+        else if (c == '\\') put(o, "\\\\", 2);
+        else if (c == '\n') put(o, "\\n", 2);
+        else if (c == '\r') put(o, "\\r", 2);
+        else if (c == '\t') put(o, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f) putf(o, "\\u%04x", c);
+        else if (c < 0x80) putc1(o, (char)c);
+        else {
+            /* Pass valid UTF-8 sequences; a byte that does not start one becomes U+00XX so
+             * the line stays valid JSON (lossy for binary, stated in the json sink's README). */
+            uint32_t need = c >= 0xf0 && c < 0xf5 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : 0;
+            if (c >= 0xf5) need = 0;
+            bool ok = need && i + need < len;
+            for (uint32_t k = 1; ok && k <= need; k++)
+                if (i + k >= len || (p[i + k] & 0xc0) != 0x80) ok = false;
+            if (ok) { put(o, (const char *)p + i, need + 1); i += need; }
+            else putf(o, "\\u%04x", c);
+        }
+    }
+    putc1(o, '"');
+}
+
+static void fmt_hex(struct out *o, const uint8_t *p, uint32_t len, char sep)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (uint32_t i = 0; i < len; i++) {
+        if (sep && i) putc1(o, sep);
+        char b[2] = { hx[p[i] >> 4], hx[p[i] & 15] };
+        put(o, b, 2);
+    }
+}
+
+static void fmt_double(struct out *o, double d)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.15g", d);
+    if (strtod(tmp, NULL) != d) snprintf(tmp, sizeof tmp, "%.17g", d);
+    put(o, tmp, strlen(tmp));
+}
+
+size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char *out, size_t cap)
+{
+    struct out o = { out, cap, 0 };
+    const struct trawl_field *f = v->field;
+    bool json = fmt == TRAWL_FMT_JSON, show = fmt == TRAWL_FMT_SHOW;
+    char tmp[INET6_ADDRSTRLEN];
+    switch (f->type) {
+    case TRAWL_FT_NONE:
+        if (json) put(&o, "null", 4);
+        break;
+    case TRAWL_FT_BOOL:
+        if (json) put(&o, v->v.u ? "true" : "false", v->v.u ? 4 : 5);
+        else if (show) put(&o, v->v.u ? "True" : "False", v->v.u ? 4 : 5);
+        else putc1(&o, v->v.u ? '1' : '0');
+        break;
+    case TRAWL_FT_U8: case TRAWL_FT_U16: case TRAWL_FT_U24: case TRAWL_FT_U32: case TRAWL_FT_U64: {
+        const char *nm = show ? name_of(f, v->v.u) : NULL;
+        if (nm) { put(&o, nm, strlen(nm)); put(&o, " (", 2); }
+        if (json || f->base == TRAWL_BASE_DEC || f->base == TRAWL_BASE_UTC ||
+            (f->base == TRAWL_BASE_DEC_HEX && !show))
+            putf(&o, "%" PRIu64, v->v.u);
+        else if (f->base == TRAWL_BASE_OCT) putf(&o, "0%" PRIo64, v->v.u);
+        else if (f->base == TRAWL_BASE_HEX) putf(&o, "0x%0*" PRIx64, hex_width(f->type), v->v.u);
+        else putf(&o, "%" PRIu64 " (0x%0*" PRIx64 ")", v->v.u, hex_width(f->type), v->v.u);
+        if (nm) putc1(&o, ')');
+        break;
+    }
+    case TRAWL_FT_I64:
+        putf(&o, "%" PRId64, v->v.i);
+        break;
+    case TRAWL_FT_DOUBLE:
+        if (json && !isfinite(v->v.d)) put(&o, "null", 4);
+        else fmt_double(&o, v->v.d);
+        break;
+    case TRAWL_FT_STRING:
+        if (json) fmt_json_string(&o, v->v.p, v->len);
+        else fmt_text(&o, v->v.p, v->len);
+        break;
+    case TRAWL_FT_BYTES:
+        if (json) putc1(&o, '"');
+        fmt_hex(&o, v->v.p, v->len, show ? ':' : 0);
+        if (json) putc1(&o, '"');
+        break;
+    case TRAWL_FT_IPV4: case TRAWL_FT_IPV6:
+        if (v->len == (f->type == TRAWL_FT_IPV4 ? 4u : 16u) &&
+            inet_ntop(f->type == TRAWL_FT_IPV4 ? AF_INET : AF_INET6, v->v.p, tmp, sizeof tmp)) {
+            if (json) putc1(&o, '"');
+            put(&o, tmp, strlen(tmp));
+            if (json) putc1(&o, '"');
+        } else if (json) put(&o, "null", 4);
+        break;
+    case TRAWL_FT_ETHER:
+        if (json) putc1(&o, '"');
+        fmt_hex(&o, v->v.p, v->len, ':');
+        if (json) putc1(&o, '"');
+        break;
+    case TRAWL_FT_TIME: {
+        char t[64];
+        if (json) {
+            /* ns precision only when the value has it; the json sink may ask for more. */
+            trawl_time_format_utc(v->v.i, v->v.i % 1000 ? 9 : 6, t, sizeof t);
+            putc1(&o, '"'); put(&o, t, strlen(t)); putc1(&o, '"');
+        } else if (show || f->base == TRAWL_BASE_UTC) fmt_abs_time(&o, v->v.i);
+        else { trawl_time_format_epoch(v->v.i, t, sizeof t); put(&o, t, strlen(t)); }
+        break;
+    }
+    case TRAWL_FT_RELTIME:
+        fmt_reltime(&o, v->v.i);
+        if (show) put(&o, " seconds", 8);
+        break;
+    default:
+        break;
+    }
+    return finish(&o);
+}

@@ -1,0 +1,133 @@
+/* trawl/engine.h — embedding trawl: an engine loads plugins, reads captures (or is fed
+ * packets) and hands decoded packets to sinks and to the caller's callbacks.
+ *
+ * No hidden globals: two engines in one process are independent. Life cycle:
+ *   trawl_engine_new → load plugins → choose (enable/disable/only, decode-as, options)
+ *   → trawl_engine_start (runs every init, then every handoff; registries freeze)
+ *   → add sinks / callbacks → read files or feed packets → trawl_engine_finish → _free.
+ */
+#ifndef TRAWL_ENGINE_H
+#define TRAWL_ENGINE_H
+
+#include <stdio.h>
+#include "packet.h"
+#include "sink.h"
+
+struct trawl_engine;
+
+struct trawl_engine_options {
+    size_t size;             /* sizeof(struct trawl_engine_options) */
+    /* Where messages go (NULL: stderr as "trawl: ORIGIN: MESSAGE"). origin is "engine",
+     * "plugin NAME", a file name, ... */
+    void (*log)(void *user, enum trawl_log_level level, const char *origin, const char *msg);
+    void *log_user;
+    enum trawl_log_level log_level;   /* messages above this are dropped; 0 (ERROR) by default... */
+    size_t packet_arena;     /* per-packet arena cap in bytes (0: default 1 MiB) */
+};
+
+/* Counters of a run: nothing is skipped silently. */
+struct trawl_stats {
+    uint64_t packets;            /* frames read */
+    uint64_t bytes;              /* captured bytes read */
+    uint64_t filtered_out;       /* dropped by -f BPF */
+    uint64_t truncated;          /* frames with a layer cut by the snaplen */
+    uint64_t malformed;          /* frames with a layer that contradicts its lengths */
+    uint64_t unknown_linktype;   /* frames whose link type no plugin decodes */
+    uint64_t depth_exceeded;     /* frames whose nesting passed TRAWL_MAX_DEPTH */
+    uint64_t values_dropped;     /* values not stored because a packet hit its arena cap */
+    uint64_t files;              /* inputs opened */
+    uint64_t file_errors;        /* inputs that ended in an error */
+    int64_t  first_ts_ns, last_ts_ns;
+};
+
+typedef void (*trawl_packet_cb)(void *user, const struct trawl_packet *pkt);
+
+TRAWL_BEGIN_DECLS
+
+TRAWL_API struct trawl_engine *trawl_engine_new(const struct trawl_engine_options *opt);
+TRAWL_API void trawl_engine_free(struct trawl_engine *e);
+/* The message of the last failed call on this engine. */
+TRAWL_API const char *trawl_engine_last_error(const struct trawl_engine *e);
+
+/* ---- plugins ---------------------------------------------------------------------------- */
+
+/* Load one .so. A refused plugin is logged with the reason and returns TRAWL_EPLUGIN; the
+ * engine stays usable. */
+TRAWL_API int trawl_engine_load_plugin(struct trawl_engine *e, const char *path);
+/* Load every *.so in dir (sorted by name); returns how many loaded, or a negative error when
+ * the directory cannot be read. */
+TRAWL_API int trawl_engine_load_dir(struct trawl_engine *e, const char *dir);
+/* Before start: choose plugins for this run. */
+TRAWL_API int trawl_engine_enable(struct trawl_engine *e, const char *name, bool on);
+/* Before start: only these plugins (comma-separated) and what they require. */
+TRAWL_API int trawl_engine_only(struct trawl_engine *e, const char *names);
+/* Before start: a plugin option "plugin.key=value". */
+TRAWL_API int trawl_engine_set_option(struct trawl_engine *e, const char *spec);
+/* Runs init then handoff of every enabled plugin; refuses (and logs) those whose requirements
+ * are missing or whose init fails. Registries are frozen afterwards. */
+TRAWL_API int trawl_engine_start(struct trawl_engine *e);
+/* After start: tshark's decode-as, "udp.port==5353,dns". */
+TRAWL_API int trawl_engine_decode_as(struct trawl_engine *e, const char *spec);
+
+/* Plugins, for listings: index 0..count-1. */
+struct trawl_plugin_info {
+    const char *name, *version, *summary, *path;
+    bool loaded;              /* false: refused (see why) */
+    bool enabled;
+    const char *why;          /* refusal reason, or NULL */
+    unsigned protos, fields, sinks, tables, heuristics;  /* what it registered */
+};
+TRAWL_API size_t trawl_engine_plugin_count(const struct trawl_engine *e);
+TRAWL_API bool trawl_engine_plugin_info(const struct trawl_engine *e, size_t i,
+                                        struct trawl_plugin_info *out);
+/* Every registered field / protocol (after start). */
+TRAWL_API uint32_t trawl_engine_field_count(const struct trawl_engine *e);
+TRAWL_API const struct trawl_field *trawl_engine_field(const struct trawl_engine *e, uint32_t id);
+TRAWL_API const struct trawl_field *trawl_engine_field_find(const struct trawl_engine *e,
+                                                           const char *name);
+TRAWL_API uint32_t trawl_engine_proto_count(const struct trawl_engine *e);
+TRAWL_API const struct trawl_proto *trawl_engine_proto(const struct trawl_engine *e, uint32_t id);
+/* Names of declared tables and heuristic lists, for `trawl tables` and error messages. */
+TRAWL_API size_t trawl_engine_table_names(const struct trawl_engine *e, const char **out, size_t cap);
+
+/* ---- outputs ---------------------------------------------------------------------------- */
+
+/* Open an instance of sink `name` writing to out. options: "key=value" strings (NULL-ended),
+ * e.g. {"e=ip.src", "e=ip.dst", "header=y", NULL}. */
+TRAWL_API struct trawl_sink *trawl_engine_add_sink(struct trawl_engine *e, const char *name,
+                                                   FILE *out, const char *const *options);
+/* Receive every dissected packet; ask for fields with trawl_engine_want_field first. */
+TRAWL_API int trawl_engine_on_packet(struct trawl_engine *e, trawl_packet_cb cb, void *user);
+TRAWL_API const struct trawl_field *trawl_engine_want_field(struct trawl_engine *e, const char *name);
+TRAWL_API void trawl_engine_want_all(struct trawl_engine *e);
+
+/* ---- input ------------------------------------------------------------------------------ */
+
+/* A BPF capture filter (pcap-filter(7)), applied to files (per link type) and live capture. */
+TRAWL_API int trawl_engine_set_filter(struct trawl_engine *e, const char *bpf);
+/* Stop after this many packets (0: no limit). */
+TRAWL_API void trawl_engine_set_limit(struct trawl_engine *e, uint64_t max_packets);
+/* Read a pcap or pcapng file ("-" = stdin). Frames before a damage are processed; then the
+ * error (file, byte offset, what) is logged and TRAWL_EFORMAT returned. */
+TRAWL_API int trawl_engine_read_file(struct trawl_engine *e, const char *path);
+/* Capture live from an interface until count packets, an error or trawl_engine_stop. */
+struct trawl_live_options {
+    size_t size;
+    int snaplen;             /* 0: 262144 */
+    bool promisc;
+    int timeout_ms;          /* 0: 100 */
+};
+TRAWL_API int trawl_engine_read_live(struct trawl_engine *e, const char *iface,
+                                     const struct trawl_live_options *opt);
+/* Async-signal-safe: ends read_file / read_live after the current packet. */
+TRAWL_API void trawl_engine_stop(struct trawl_engine *e);
+/* Feed one packet yourself (embedding, tests). frame->number 0 means "next". */
+TRAWL_API int trawl_engine_feed(struct trawl_engine *e, const struct trawl_frame *frame,
+                                const uint8_t *data);
+/* End of input: flush and close sinks. Returns the first sink error, if any. */
+TRAWL_API int trawl_engine_finish(struct trawl_engine *e);
+TRAWL_API const struct trawl_stats *trawl_engine_stats(const struct trawl_engine *e);
+TRAWL_API const char *trawl_engine_file_name(const struct trawl_engine *e, uint32_t file_index);
+
+TRAWL_END_DECLS
+#endif

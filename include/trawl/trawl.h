@@ -1,0 +1,12 @@
+/* trawl/trawl.h — the whole SDK. Plugins and embedders include this (or single headers). */
+#ifndef TRAWL_TRAWL_H
+#define TRAWL_TRAWL_H
+#include "common.h"
+#include "buf.h"
+#include "field.h"
+#include "packet.h"
+#include "dissect.h"
+#include "plugin.h"
+#include "sink.h"
+#include "engine.h"
+#endif

@@ -1,0 +1,167 @@
+/* harness.c — see harness.h. */
+#include "harness.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TH_MAXV 4096
+
+struct th {
+    struct trawl_engine *e;
+    uint64_t number;
+    size_t nv;
+    const char *names[TH_MAXV];
+    char *texts[TH_MAXV];
+    char layers[512];
+    struct { char proto[32]; unsigned err; } lerr[64];
+    size_t nl;
+    unsigned errors;
+    char out[65536];
+};
+
+const char *th_plugin_dir(void)
+{
+    static char dir[1024];
+    const char *b = getenv("TRAWL_BUILD");
+    snprintf(dir, sizeof dir, "%s/plugins", b && *b ? b : "build");
+    return dir;
+}
+
+const char *th_captures_dir(void)
+{
+    const char *c = getenv("TRAWL_CAPTURES");
+    return c && *c ? c : "../shared/captures";
+}
+
+static void th_clear(struct th *t)
+{
+    for (size_t i = 0; i < t->nv; i++) free(t->texts[i]);
+    t->nv = 0;
+    t->nl = 0;
+    t->layers[0] = 0;
+    t->errors = 0;
+}
+
+static void on_packet(void *user, const struct trawl_packet *pkt)
+{
+    struct th *t = user;
+    th_clear(t);
+    size_t n;
+    const struct trawl_value *v = trawl_packet_values(pkt, &n);
+    for (size_t i = 0; i < n && t->nv < TH_MAXV; i++) {
+        size_t need = trawl_value_format(&v[i], TRAWL_FMT_FIELDS, NULL, 0) + 1;
+        char *s = malloc(need);
+        if (!s) continue;
+        trawl_value_format(&v[i], TRAWL_FMT_FIELDS, s, need);
+        t->names[t->nv] = v[i].field->name;
+        t->texts[t->nv++] = s;
+    }
+    size_t nl;
+    const struct trawl_layer *l = trawl_packet_layers(pkt, &nl);
+    size_t at = 0;
+    for (size_t i = 1; i < nl; i++) {
+        at += (size_t)snprintf(t->layers + at, at < sizeof t->layers ? sizeof t->layers - at : 0, "%s%s",
+                               i > 1 ? ":" : "", l[i].proto->name);
+        if (at >= sizeof t->layers) at = sizeof t->layers - 1;
+        if (t->nl < 64) {
+            snprintf(t->lerr[t->nl].proto, sizeof t->lerr[0].proto, "%s", l[i].proto->name);
+            t->lerr[t->nl++].err = l[i].err;
+        }
+    }
+    t->errors = trawl_packet_errors(pkt);
+}
+
+struct th *th_new_with(const char *const *dirs, const char *const *decode_as)
+{
+    struct th *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    struct trawl_engine_options o = { .size = sizeof o, .log_level = TRAWL_LOG_ERROR };
+    t->e = trawl_engine_new(&o);
+    if (!t->e) { free(t); return NULL; }
+    if (trawl_engine_load_dir(t->e, th_plugin_dir()) < 0)
+        fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
+    for (size_t i = 0; dirs && dirs[i]; i++) trawl_engine_load_dir(t->e, dirs[i]);
+    if (trawl_engine_start(t->e) < 0) {
+        fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
+        th_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; decode_as && decode_as[i]; i++)
+        if (trawl_engine_decode_as(t->e, decode_as[i]) < 0)
+            fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
+    trawl_engine_want_all(t->e);
+    trawl_engine_on_packet(t->e, on_packet, t);
+    return t;
+}
+
+struct th *th_new(void) { return th_new_with(NULL, NULL); }
+
+void th_free(struct th *t)
+{
+    if (!t) return;
+    th_clear(t);
+    trawl_engine_free(t->e);
+    free(t);
+}
+
+struct trawl_engine *th_engine(struct th *t) { return t->e; }
+
+int th_bytes(struct th *t, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len)
+{
+    struct trawl_frame f = { .number = ++t->number, .ts_ns = 1700000000123456789LL, .caplen = caplen,
+                             .len = len ? len : caplen, .linktype = linktype, .ts_precision = 9 };
+    th_clear(t);
+    return trawl_engine_feed(t->e, &f, p);
+}
+
+int th_hex(struct th *t, int linktype, const char *hex)
+{
+    size_t cap = strlen(hex) / 2 + 1, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) return -1;
+    int hi = -1;
+    for (const char *s = hex; *s; s++) {
+        if (isspace((unsigned char)*s) || *s == ':') continue;
+        int d = isdigit((unsigned char)*s) ? *s - '0' : isxdigit((unsigned char)*s) ? (tolower((unsigned char)*s) - 'a' + 10) : -1;
+        if (d < 0) { free(buf); return -1; }
+        if (hi < 0) hi = d;
+        else { buf[n++] = (uint8_t)(hi << 4 | d); hi = -1; }
+    }
+    if (hi >= 0) { free(buf); return -1; }
+    int rc = th_bytes(t, linktype, buf, (uint32_t)n, (uint32_t)n);
+    free(buf);
+    return rc;
+}
+
+const char *th_field(struct th *t, const char *name)
+{
+    size_t at = 0;
+    t->out[0] = 0;
+    for (size_t i = 0; i < t->nv; i++) {
+        if (strcmp(t->names[i], name)) continue;
+        at += (size_t)snprintf(t->out + at, at < sizeof t->out ? sizeof t->out - at : 0, "%s%s",
+                               at ? "," : "", t->texts[i]);
+        if (at >= sizeof t->out) { at = sizeof t->out - 1; break; }
+    }
+    return t->out;
+}
+
+unsigned th_count(struct th *t, const char *name)
+{
+    unsigned c = 0;
+    for (size_t i = 0; i < t->nv; i++) c += !strcmp(t->names[i], name);
+    return c;
+}
+
+unsigned th_errors(struct th *t) { return t->errors; }
+
+unsigned th_layer_errors(struct th *t, const char *proto)
+{
+    unsigned e = 0;
+    for (size_t i = 0; i < t->nl; i++) if (!strcmp(t->lerr[i].proto, proto)) e |= t->lerr[i].err;
+    return e;
+}
+
+const char *th_layers(struct th *t) { return t->layers; }
