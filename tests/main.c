@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SUITES(X) X(buf) X(registry) X(loader) X(format) X(capture) X(l2) X(l3l4) X(sinks) \
+#define SUITES(X) X(buf) X(loader) X(format) X(capture) X(l2) X(l3l4) X(sinks) \
                   X(engine) X(cli) X(live) X(sdk) X(fuzz_regressions)
 #define DECL(name) void test_##name##_register(void) __attribute__((weak));
 SUITES(DECL)
