@@ -312,18 +312,13 @@ int main(int argc, char **argv)
     o.promisc = true;
     o.log_level = TRAWL_LOG_WARN;
     const char *command = NULL;
-    if (argc > 1 && argv[1][0] != '-') {
-        if (!strcmp(argv[1], "plugins") || !strcmp(argv[1], "fields") || !strcmp(argv[1], "tables") ||
-            !strcmp(argv[1], "version")) {
-            command = argv[1];
-            argv[1] = argv[0];
-            argv++;
-            argc--;
-        }
-    }
     int pr = parse(argc, argv, &o);
     if (pr < 0) return 1;
     if (pr == 3) command = "fields";
+    /* A subcommand is the first operand (GNU getopt moved the options before it). */
+    static const char *const commands[] = { "plugins", "fields", "tables", "version", NULL };
+    for (int i = 0; !command && optind < argc && commands[i]; i++)
+        if (!strcmp(argv[optind], commands[i])) command = argv[optind++];
     if (command && !strcmp(command, "version")) {
         printf("trawl %s (SDK ABI %d.%d)\n", TRAWL_VERSION, TRAWL_ABI_MAJOR, TRAWL_ABI_MINOR);
         return 0;
