@@ -88,6 +88,19 @@ static bool name_ok(const char *s, bool dots)
     return true;
 }
 
+/* Field names follow Wireshark's, which mix case (kerberos.CNameString, l2tp.Ns): letters of
+ * both cases, digits, '_', '-', '.'; must start with a lower-case letter and contain a dot. */
+static bool field_name_ok(const char *s)
+{
+    if (!s || !islower((unsigned char)*s) || !strchr(s, '.')) return false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(isalnum(c) || c == '_' || c == '-' || c == '.')) return false;
+        if (c == '.' && (s[1] == '.' || s[1] == 0)) return false;
+    }
+    return true;
+}
+
 static bool phase_ok(struct trawl_init *ctx, int phase, const char *what)
 {
     if (ctx->e->started) { reg_fail(ctx, "%s after the engine started", what); return false; }
@@ -131,9 +144,10 @@ const struct trawl_proto *trawl_proto_register(struct trawl_init *ctx,
     if (def->nfields && !def->fields) return reg_fail(ctx, "protocol %s: nfields without fields", def->name);
     for (unsigned i = 0; i < def->nfields; i++) {
         const struct trawl_field_def *f = &def->fields[i];
-        if (!f->name || !name_ok(f->name, true) || !strchr(f->name, '.'))
-            return reg_fail(ctx, "protocol %s: field #%u name '%s' must be dotted [a-z0-9_.-]+ "
-                            "(e.g. \"%s.len\")", def->name, i, f->name ? f->name : "(null)", def->name);
+        if (!field_name_ok(f->name))
+            return reg_fail(ctx, "protocol %s: field #%u name '%s' must be dotted [A-Za-z0-9_.-]+ "
+                            "starting with a lower-case letter (e.g. \"%s.len\")", def->name, i,
+                            f->name ? f->name : "(null)", def->name);
         if ((unsigned)f->type >= TRAWL_FT__COUNT)
             return reg_fail(ctx, "field %s: unknown type %d", f->name, (int)f->type);
         if (!f->desc || !*f->desc) return reg_fail(ctx, "field %s has no description", f->name);
