@@ -208,7 +208,7 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
     uint32_t fi = (uint32_t)e->nfiles - 1;
     unsigned prec = cap_ts_precision(r);
     struct cap_packet cp;
-    int rc;
+    int rc = 0;
     e->stop = 0;
     while (!e->stop && (rc = cap_next(r, &cp)) == 1) {
         struct trawl_frame f = {

@@ -112,14 +112,13 @@ static const char *name_of(const struct trawl_field *f, uint64_t v)
     return NULL;
 }
 
-/* Text the way tshark 4.0 -T fields shows strings: backslash doubled, control and
- * non-ASCII-printable bytes escaped (\n \r \t \xHH); valid UTF-8 passes through. */
+/* Text the way tshark 4.0 -T fields shows strings: as found, but control bytes escaped
+ * (\n \r \t \xHH) so a value never breaks the line; UTF-8 passes through. */
 static void fmt_text(struct out *o, const uint8_t *p, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i++) {
         uint8_t c = p[i];
-        if (c == '\\') put(o, "\\\\", 2);
-        else if (c == '\n') put(o, "\\n", 2);
+        if (c == '\n') put(o, "\\n", 2);
         else if (c == '\r') put(o, "\\r", 2);
         else if (c == '\t') put(o, "\\t", 2);
         else if (c < 0x20 || c == 0x7f) putf(o, "\\x%02x", c);
@@ -190,7 +189,7 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
     case TRAWL_FT_U8: case TRAWL_FT_U16: case TRAWL_FT_U24: case TRAWL_FT_U32: case TRAWL_FT_U64: {
         const char *nm = show ? name_of(f, v->v.u) : NULL;
         if (nm) { put(&o, nm, strlen(nm)); put(&o, " (", 2); }
-        if (json || f->base == TRAWL_BASE_DEC || f->base == TRAWL_BASE_UTC ||
+        if (json || f->base == TRAWL_BASE_DEC || f->base == TRAWL_BASE_EPOCH ||
             (f->base == TRAWL_BASE_DEC_HEX && !show))
             putf(&o, "%" PRIu64, v->v.u);
         else if (f->base == TRAWL_BASE_OCT) putf(&o, "0%" PRIo64, v->v.u);
@@ -234,7 +233,7 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
             /* ns precision only when the value has it; the json sink may ask for more. */
             trawl_time_format_utc(v->v.i, v->v.i % 1000 ? 9 : 6, t, sizeof t);
             putc1(&o, '"'); put(&o, t, strlen(t)); putc1(&o, '"');
-        } else if (show || f->base == TRAWL_BASE_UTC) fmt_abs_time(&o, v->v.i);
+        } else if (show || f->base != TRAWL_BASE_EPOCH) fmt_abs_time(&o, v->v.i);
         else { trawl_time_format_epoch(v->v.i, t, sizeof t); put(&o, t, strlen(t)); }
         break;
     }

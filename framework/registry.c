@@ -383,7 +383,7 @@ static int heur_cmp(const void *a, const void *b)
 void registry_sort_heuristics(struct trawl_engine *e)
 {
     struct heur_list_entry *h, *tmp;
-    HASH_ITER(hh, e->heurs, h, tmp) qsort(h->items, h->n, sizeof *h->items, heur_cmp);
+    HASH_ITER(hh, e->heurs, h, tmp) if (h->n > 1) qsort(h->items, h->n, sizeof *h->items, heur_cmp);
 }
 
 /* A plugin whose init or handoff failed: its protocols are never dispatched, its entries in
@@ -541,8 +541,8 @@ size_t trawl_engine_table_names(const struct trawl_engine *e, const char **out, 
 
 static const struct trawl_field_def frame_fields[] = {
     { "frame.number", "Frame number", TRAWL_FT_U32, TRAWL_BASE_DEC, NULL, 0 },
-    { "frame.time", "Arrival time (UTC)", TRAWL_FT_TIME, TRAWL_BASE_UTC, NULL, 0 },
-    { "frame.time_epoch", "Epoch arrival time", TRAWL_FT_TIME, TRAWL_BASE_DEC, NULL, 0 },
+    { "frame.time", "Arrival time (UTC)", TRAWL_FT_TIME, TRAWL_BASE_DEC, NULL, 0 },
+    { "frame.time_epoch", "Epoch arrival time", TRAWL_FT_TIME, TRAWL_BASE_EPOCH, NULL, 0 },
     { "frame.time_relative", "Time since the first frame", TRAWL_FT_RELTIME, TRAWL_BASE_DEC, NULL, 0 },
     { "frame.time_delta", "Time since the previous frame", TRAWL_FT_RELTIME, TRAWL_BASE_DEC, NULL, 0 },
     { "frame.len", "Frame length on the wire", TRAWL_FT_U32, TRAWL_BASE_DEC, NULL, 0 },

@@ -39,10 +39,11 @@ enum trawl_ftype {
 
 /* How values are shown by text sinks (-T fields follows tshark: HEX prints 0x%0*x with the
  * type's width, like tcp.flags 0x0012 or ip.id 0x643f; DEC_HEX prints the decimal there and
- * both in -V). For TIME: DEC prints epoch seconds with 9 decimals (frame.time_epoch), UTC the
- * date ("Jan  2, 2014 09:37:49.848747000 UTC", as tshark's frame.time with TZ=UTC). */
+ * both in -V). TIME fields print as a UTC date ("Jan  2, 2014 09:37:49.848747000 UTC", as
+ * tshark's absolute times with TZ=UTC) unless their base is EPOCH: seconds with 9 decimals
+ * (frame.time_epoch). */
 enum trawl_fbase { TRAWL_BASE_DEC = 0, TRAWL_BASE_HEX, TRAWL_BASE_OCT, TRAWL_BASE_DEC_HEX,
-                   TRAWL_BASE_UTC };
+                   TRAWL_BASE_EPOCH };
 
 /* Optional names for integer values, for -V and the info column ("Type: IPv4 (0x0800)").
  * Arrays end with { 0, NULL }. */

@@ -77,8 +77,7 @@ static void test_several_files_and_stdin(void)
     CU_ASSERT_EQUAL(r.status, 0);
     CU_ASSERT_EQUAL(count_lines(r.out), 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "3\t-\t"));          /* numbering continues; file is "-" */
-    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "1\t../shared/captures/dns-udp-basic.pcap") ||
-                           strstr(r.out, "dns-udp-basic.pcap"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "dns-udp-basic.pcap"));
     run_free(&r);
 }
 
@@ -111,8 +110,7 @@ static void test_plugins_and_fields_listings(void)
     run_free(&r);
     r = run_trawl("fields", NULL);
     CU_ASSERT_EQUAL(r.status, 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "F\tSource Address\tip.src\tFT_IPv4\tip") ||
-                           strstr(r.out, "\tip.src\tFT_IPv4\tip\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "\tip.src\tFT_IPv4\tip\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "\tframe.time_epoch\tFT_ABSOLUTE_TIME\tframe\n"));
     run_free(&r);
     struct run g = run_trawl("-G fields", NULL);
