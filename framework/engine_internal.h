@@ -23,6 +23,7 @@ struct proto_entry {
     void *state;
     struct plugin_entry *owner;           /* NULL: built into the engine */
     bool dead;                            /* its plugin failed: never dispatched */
+    char column[32];                      /* the name upper-cased, when the def has no column */
     UT_hash_handle hh;                    /* engine->protos_by_name */
 };
 
@@ -123,6 +124,7 @@ struct trawl_packet {
     bool want_all, cols_wanted;
     char cols[TRAWL_COL__COUNT][COL_MAX];
     size_t col_len[TRAWL_COL__COUNT];
+    size_t proto_col_layer;               /* layer that set TRAWL_COL_PROTOCOL */
     uint8_t *arena;
     size_t arena_used, arena_cap;
 };

@@ -165,6 +165,12 @@ const struct trawl_proto *trawl_proto_register(struct trawl_init *ctx,
     p->pub.name = def->name;
     p->pub.long_name = def->long_name;
     p->pub.column = def->column;
+    if (!p->pub.column) {
+        size_t i = 0;
+        for (; def->name[i] && i + 1 < sizeof p->column; i++) p->column[i] = (char)toupper((unsigned char)def->name[i]);
+        p->column[i] = 0;
+        p->pub.column = p->column;
+    }
     p->pub.fields = p->fields;
     p->pub.nfields = def->nfields;
     for (unsigned i = 0; i < def->nfields; i++) {

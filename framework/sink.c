@@ -141,6 +141,7 @@ const struct trawl_field *trawl_engine_want_field(struct trawl_engine *e, const 
 void trawl_sink_want_all(struct trawl_sink *s) { s->e->want_all = true; }
 void trawl_engine_want_all(struct trawl_engine *e) { e->want_all = true; }
 void trawl_sink_want_cols(struct trawl_sink *s) { s->e->want_cols = true; }
+void trawl_engine_want_cols(struct trawl_engine *e) { e->want_cols = true; }
 
 void trawl_sink_log(struct trawl_sink *s, enum trawl_log_level level, const char *fmt, ...)
 {

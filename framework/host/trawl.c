@@ -22,6 +22,8 @@
 
 #define MAXLIST 512
 
+int trawl_cmd_test_plugin(int argc, char **argv, const char *default_plugin_dir);
+
 struct strlist { const char *v[MAXLIST]; size_t n; };
 
 static void sl_add(struct strlist *l, const char *s)
@@ -100,6 +102,7 @@ static void usage(FILE *f)
     fprintf(f,
 "usage: trawl [options] [-r FILE]... [FILE]...\n"
 "       trawl plugins | fields | tables | version   [-P DIR] [--profile P]\n"
+"       trawl test-plugin [-P DIR] (--hex HEX [--linktype N] | -r FILE) [-e FIELD]...\n"
 "\n"
 "input:\n"
 "  -r FILE            read a pcap or pcapng file ('-' = stdin); repeat for several files\n"
@@ -312,6 +315,8 @@ int main(int argc, char **argv)
     o.promisc = true;
     o.log_level = TRAWL_LOG_WARN;
     const char *command = NULL;
+    if (argc > 1 && !strcmp(argv[1], "test-plugin"))
+        return trawl_cmd_test_plugin(argc - 1, argv + 1, default_plugin_dir());
     int pr = parse(argc, argv, &o);
     if (pr < 0) return 1;
     if (pr == 3) command = "fields";

@@ -66,6 +66,9 @@ static inline bool trawl_buf_has(const struct trawl_buf *b, uint32_t off, uint32
 }
 
 static inline bool trawl_buf_ok(const struct trawl_buf *b) { return *b->err == 0; }
+/* For checks the reader cannot make itself: a length field smaller than its header, a count
+ * that cannot fit, a value the protocol forbids. */
+static inline void trawl_buf_mark_malformed(const struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
 static inline uint32_t trawl_buf_caplen(const struct trawl_buf *b) { return b->caplen; }
 static inline uint32_t trawl_buf_len(const struct trawl_buf *b) { return b->len; }
 /* Bytes present from off on (0 when off is past them); does not latch. */

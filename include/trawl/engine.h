@@ -100,6 +100,8 @@ TRAWL_API struct trawl_sink *trawl_engine_add_sink(struct trawl_engine *e, const
 TRAWL_API int trawl_engine_on_packet(struct trawl_engine *e, trawl_packet_cb cb, void *user);
 TRAWL_API const struct trawl_field *trawl_engine_want_field(struct trawl_engine *e, const char *name);
 TRAWL_API void trawl_engine_want_all(struct trawl_engine *e);
+/* Have dissectors fill the summary columns (trawl_packet_col, trawl_packet_protocol). */
+TRAWL_API void trawl_engine_want_cols(struct trawl_engine *e);
 
 /* ---- input ------------------------------------------------------------------------------ */
 

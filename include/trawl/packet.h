@@ -37,8 +37,10 @@ struct trawl_layer {
     uint8_t  err;           /* TRAWL_BUF_TRUNCATED / TRAWL_BUF_MALFORMED hit in this layer */
 };
 
-/* Columns of the one-line summary (tshark's default output). */
-enum trawl_col { TRAWL_COL_SRC, TRAWL_COL_DST, TRAWL_COL_INFO, TRAWL_COL__COUNT };
+/* Columns of the one-line summary (tshark's default output). PROTOCOL is normally the top
+ * layer's column name; a dissector sets it to be more precise for this packet ("RARP",
+ * "PPP LCP"), and the setting lasts while its layer is the top one. */
+enum trawl_col { TRAWL_COL_SRC, TRAWL_COL_DST, TRAWL_COL_INFO, TRAWL_COL_PROTOCOL, TRAWL_COL__COUNT };
 
 TRAWL_BEGIN_DECLS
 
@@ -89,7 +91,7 @@ TRAWL_API const struct trawl_layer *trawl_packet_layers(const struct trawl_packe
 TRAWL_API const uint8_t *trawl_packet_data(const struct trawl_packet *pkt);
 /* Column text, "" when unset. */
 TRAWL_API const char *trawl_packet_col(const struct trawl_packet *pkt, enum trawl_col col);
-/* The top layer's protocol column name ("TCP", "DNS"). */
+/* The protocol column: the top layer's column name ("TCP", "DNS"), or what that layer set. */
 TRAWL_API const char *trawl_packet_protocol(const struct trawl_packet *pkt);
 /* TRAWL_BUF_TRUNCATED / TRAWL_BUF_MALFORMED seen in any layer. */
 TRAWL_API unsigned trawl_packet_errors(const struct trawl_packet *pkt);

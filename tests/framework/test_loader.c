@@ -140,7 +140,7 @@ static void test_registration_after_start_refused(void)
 
 /* ---- dispatch through fixture tables and heuristics --------------------------------------- */
 
-struct seen { char vals[256]; char layers[128]; };
+struct seen { char vals[256]; char layers[128]; char proto[32]; char info[64]; };
 static void on_pkt(void *user, const struct trawl_packet *pkt)
 {
     struct seen *s = user;
@@ -153,6 +153,8 @@ static void on_pkt(void *user, const struct trawl_packet *pkt)
         trawl_value_format(&v[i], TRAWL_FMT_FIELDS, t, sizeof t);
         at += (size_t)snprintf(s->vals + at, sizeof s->vals - at, "%s=%s;", v[i].field->name, t);
     }
+    snprintf(s->proto, sizeof s->proto, "%s", trawl_packet_protocol(pkt));
+    snprintf(s->info, sizeof s->info, "%s", trawl_packet_col(pkt, TRAWL_COL_INFO));
     const struct trawl_layer *l = trawl_packet_layers(pkt, &nl);
     at = 0;
     s->layers[0] = 0;
@@ -167,6 +169,7 @@ static struct trawl_engine *fx_engine(struct seen *s, bool child)
     trawl_engine_load_plugin(e, fixture("fx_good"));
     CU_ASSERT_EQUAL(trawl_engine_start(e), 0);
     trawl_engine_want_all(e);
+    trawl_engine_want_cols(e);
     trawl_engine_on_packet(e, on_pkt, s);
     return e;
 }
@@ -184,6 +187,12 @@ static void test_table_dispatch(void)
     feed(e, (const uint8_t[]){ 1, 0x12, 0x34 }, 3);
     CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
     CU_ASSERT_STRING_EQUAL(s.vals, "fxgood.key=0x01;fxgood.len=3;fxchild.val=4660;");
+    CU_ASSERT_STRING_EQUAL(s.proto, "FXCHILD");            /* the def's column name */
+    CU_ASSERT_STRING_EQUAL(s.info, "value 4660");
+    feed(e, (const uint8_t[]){ 1, 0x0b, 0xad }, 3);
+    CU_ASSERT_STRING_EQUAL(s.proto, "FXCHILD-BAD");        /* set per packet by the layer */
+    feed(e, (const uint8_t[]){ 5, 0x0b, 0xad }, 3);
+    CU_ASSERT_STRING_EQUAL(s.proto, "FXGOOD");
     trawl_engine_free(e);
 }
 
