@@ -145,6 +145,7 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (!f->number) f->number = e->stats.packets + 1;
     e->stats.packets++;
     e->stats.bytes += f->caplen;
+    if (f->flags & TRAWL_FRAME_NO_TS) f->ts_ns = e->have_first ? e->prev_ts : 0;
     if (!e->have_first) { e->first_ts = e->prev_ts = f->ts_ns; e->have_first = true; e->stats.first_ts_ns = f->ts_ns; }
     if (f->ts_ns < e->stats.first_ts_ns) e->stats.first_ts_ns = f->ts_ns;
     if (f->ts_ns > e->stats.last_ts_ns || e->stats.packets == 1) e->stats.last_ts_ns = f->ts_ns;
@@ -216,6 +217,8 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
             .linktype = cp.linktype, .interface_id = cp.interface_id, .comment = cp.comment,
             .comment_len = cp.comment_len, .file_index = fi, .file_offset = cp.offset,
             .ts_precision = cap_ts_precision(r) > prec ? cap_ts_precision(r) : prec,
+            .flags = (cap_format(r) == CAP_FMT_PCAPNG ? TRAWL_FRAME_HAS_IFACE : 0) |
+                     (cp.flags & CAP_PKT_NO_TS ? TRAWL_FRAME_NO_TS : 0),
         };
         process(e, &f, cp.data);
     }

@@ -163,6 +163,42 @@ static void fmt_hex(struct out *o, const uint8_t *p, uint32_t len, char sep)
     }
 }
 
+/* Decimal digits without printf: -T fields spends most of its time here. */
+static void put_u64(struct out *o, uint64_t v)
+{
+    char tmp[20];
+    int i = 20;
+    do { tmp[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    put(o, tmp + i, (size_t)(20 - i));
+}
+
+static void put_hex(struct out *o, uint64_t v, unsigned width)
+{
+    static const char hx[] = "0123456789abcdef";
+    char tmp[18];
+    unsigned n = 0;
+    uint64_t t = v;
+    do { n++; t >>= 4; } while (t);
+    if (n < width) n = width;
+    tmp[0] = '0'; tmp[1] = 'x';
+    for (unsigned i = 0; i < n; i++) tmp[2 + n - 1 - i] = hx[(v >> (4 * i)) & 15];
+    put(o, tmp, n + 2);
+}
+
+static void put_ipv4(struct out *o, const uint8_t *p)
+{
+    char tmp[16];
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned b = p[k];
+        if (k) tmp[n++] = '.';
+        if (b >= 100) { tmp[n++] = (char)('0' + b / 100); b %= 100; tmp[n++] = (char)('0' + b / 10); tmp[n++] = (char)('0' + b % 10); }
+        else if (b >= 10) { tmp[n++] = (char)('0' + b / 10); tmp[n++] = (char)('0' + b % 10); }
+        else tmp[n++] = (char)('0' + b);
+    }
+    put(o, tmp, n);
+}
+
 static void fmt_double(struct out *o, double d)
 {
     char tmp[64];
@@ -191,9 +227,9 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
         if (nm) { put(&o, nm, strlen(nm)); put(&o, " (", 2); }
         if (json || f->base == TRAWL_BASE_DEC || f->base == TRAWL_BASE_EPOCH ||
             (f->base == TRAWL_BASE_DEC_HEX && !show))
-            putf(&o, "%" PRIu64, v->v.u);
+            put_u64(&o, v->v.u);
         else if (f->base == TRAWL_BASE_OCT) putf(&o, "0%" PRIo64, v->v.u);
-        else if (f->base == TRAWL_BASE_HEX) putf(&o, "0x%0*" PRIx64, hex_width(f->type), v->v.u);
+        else if (f->base == TRAWL_BASE_HEX) put_hex(&o, v->v.u, hex_width(f->type));
         else putf(&o, "%" PRIu64 " (0x%0*" PRIx64 ")", v->v.u, hex_width(f->type), v->v.u);
         if (nm) putc1(&o, ')');
         break;
@@ -214,7 +250,10 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
         fmt_hex(&o, v->v.p, v->len, show ? ':' : 0);
         if (json) putc1(&o, '"');
         break;
-    case TRAWL_FT_IPV4: case TRAWL_FT_IPV6:
+    case TRAWL_FT_IPV4:
+        if (v->len == 4 && !json) { put_ipv4(&o, v->v.p); break; }
+        /* fall through */
+    case TRAWL_FT_IPV6:
         if (v->len == (f->type == TRAWL_FT_IPV4 ? 4u : 16u) &&
             inet_ntop(f->type == TRAWL_FT_IPV4 ? AF_INET : AF_INET6, v->v.p, tmp, sizeof tmp)) {
             if (json) putc1(&o, '"');
@@ -233,8 +272,12 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
             /* ns precision only when the value has it; the json sink may ask for more. */
             trawl_time_format_utc(v->v.i, v->v.i % 1000 ? 9 : 6, t, sizeof t);
             putc1(&o, '"'); put(&o, t, strlen(t)); putc1(&o, '"');
-        } else if (show || f->base != TRAWL_BASE_EPOCH) fmt_abs_time(&o, v->v.i);
-        else { trawl_time_format_epoch(v->v.i, t, sizeof t); put(&o, t, strlen(t)); }
+        } else if (f->base != TRAWL_BASE_EPOCH) fmt_abs_time(&o, v->v.i);
+        else {
+            trawl_time_format_epoch(v->v.i, t, sizeof t);
+            put(&o, t, strlen(t));
+            if (show) put(&o, " seconds", 8);
+        }
         break;
     }
     case TRAWL_FT_RELTIME:

@@ -287,13 +287,15 @@ void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, in
     pkt->layers[0] = (struct trawl_layer){ &pkt->e->frame_proto->pub, 0, f->len, 0 };
     pkt->nlayers = 1;
     trawl_add_uint(pkt, FR_NUMBER, f->number);
-    trawl_add_time(pkt, FR_TIME, f->ts_ns);
-    trawl_add_time(pkt, FR_EPOCH, f->ts_ns);
-    trawl_add_time(pkt, FR_REL, rel_ns);
-    trawl_add_time(pkt, FR_DELTA, delta_ns);
+    if (!(f->flags & TRAWL_FRAME_NO_TS)) {
+        trawl_add_time(pkt, FR_TIME, f->ts_ns);
+        trawl_add_time(pkt, FR_EPOCH, f->ts_ns);
+        trawl_add_time(pkt, FR_REL, rel_ns);
+        trawl_add_time(pkt, FR_DELTA, delta_ns);
+    }
     trawl_add_uint(pkt, FR_LEN, f->len);
     trawl_add_uint(pkt, FR_CAPLEN, f->caplen);
-    trawl_add_uint(pkt, FR_IFACE, f->interface_id);
+    if (f->flags & TRAWL_FRAME_HAS_IFACE) trawl_add_uint(pkt, FR_IFACE, f->interface_id);
     if (f->comment) trawl_add_string(pkt, FR_COMMENT, f->comment, f->comment_len);
     trawl_add_int(pkt, FR_ENCAP, f->linktype);
     if (file_name) trawl_add_cstring(pkt, FR_FILE, file_name);

@@ -33,6 +33,7 @@ static void sl_add(struct strlist *l, const char *s)
 }
 
 struct opts {
+    struct strlist owned;   /* strings the profile allocated, freed at exit */
     struct strlist reads, plugin_dirs, enable, disable, decode_as, sink_opts, plugin_opts, fields_e;
     const char *only, *iface, *filter, *output, *profile;
     long long count;
@@ -40,6 +41,12 @@ struct opts {
     bool promisc, quiet, verbose, hex, stats, list_ifaces;
     int log_level;
 };
+
+static void free_owned(struct opts *o)
+{
+    for (size_t i = 0; i < o->owned.n; i++) free((void *)o->owned.v[i]);
+    o->owned.n = 0;
+}
 
 static struct trawl_engine *g_engine;   /* for the signal handler only */
 
@@ -179,6 +186,8 @@ static int load_profile(const char *name, struct opts *o)
         for (char *t = eq - 1; t >= k && (*t == ' ' || *t == '\t'); t--) *t = 0;
         while (*v == ' ' || *v == '\t') v++;
         v = strdup(v);
+        if (!v) { rc = -1; break; }
+        sl_add(&o->owned, v);
         if (!strcmp(k, "only")) o->only = v;
         else if (!strcmp(k, "enable")) sl_add(&o->enable, v);
         else if (!strcmp(k, "disable")) sl_add(&o->disable, v);
@@ -188,8 +197,8 @@ static int load_profile(const char *name, struct opts *o)
         else if (!strcmp(k, "field")) sl_add(&o->fields_e, v);
         else if (!strcmp(k, "sink-option")) sl_add(&o->sink_opts, v);
         else if (!strcmp(k, "filter")) { if (!o->filter) o->filter = v; }
-        else if (!strcmp(k, "name") || !strcmp(k, "summary")) free(v);
-        else { fprintf(stderr, "trawl: %s:%d: unknown key '%s'\n", path, lineno, k); rc = -1; free(v); }
+        else if (!strcmp(k, "name") || !strcmp(k, "summary")) {}
+        else { fprintf(stderr, "trawl: %s:%d: unknown key '%s'\n", path, lineno, k); rc = -1; }
     }
     fclose(f);
     return rc;
@@ -308,16 +317,25 @@ static int list_interfaces(void)
     return 1;
 }
 
+static int run_main(int argc, char **argv, struct opts *o);
+
 int main(int argc, char **argv)
 {
     struct opts o;
-    memset(&o, 0, sizeof o);
-    o.promisc = true;
-    o.log_level = TRAWL_LOG_WARN;
+    int rc = run_main(argc, argv, &o);
+    free_owned(&o);
+    return rc;
+}
+
+static int run_main(int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->promisc = true;
+    o->log_level = TRAWL_LOG_WARN;
     const char *command = NULL;
     if (argc > 1 && !strcmp(argv[1], "test-plugin"))
         return trawl_cmd_test_plugin(argc - 1, argv + 1, default_plugin_dir());
-    int pr = parse(argc, argv, &o);
+    int pr = parse(argc, argv, o);
     if (pr < 0) return 1;
     if (pr == 3) command = "fields";
     /* A subcommand is the first operand (GNU getopt moved the options before it). */
@@ -328,9 +346,9 @@ int main(int argc, char **argv)
         printf("trawl %s (SDK ABI %d.%d)\n", TRAWL_VERSION, TRAWL_ABI_MAJOR, TRAWL_ABI_MINOR);
         return 0;
     }
-    if (o.list_ifaces) return list_interfaces();
-    for (int i = optind; i < argc; i++) sl_add(&o.reads, argv[i]);
-    if (o.profile && load_profile(o.profile, &o) < 0) return 1;
+    if (o->list_ifaces) return list_interfaces();
+    for (int i = optind; i < argc; i++) sl_add(&o->reads, argv[i]);
+    if (o->profile && load_profile(o->profile, o) < 0) return 1;
 
     struct trawl_engine_options eo = { .size = sizeof eo, .log = log_cb, .log_level = TRAWL_LOG_WARN };
     struct trawl_engine *e = trawl_engine_new(&eo);
@@ -338,8 +356,8 @@ int main(int argc, char **argv)
     g_engine = e;
 
     /* Plugin directories: -P, then $TRAWL_PLUGIN_PATH, then the default; never the cwd. */
-    for (size_t i = 0; i < o.plugin_dirs.n; i++)
-        if (trawl_engine_load_dir(e, o.plugin_dirs.v[i]) < 0)
+    for (size_t i = 0; i < o->plugin_dirs.n; i++)
+        if (trawl_engine_load_dir(e, o->plugin_dirs.v[i]) < 0)
             fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
     const char *env = getenv("TRAWL_PLUGIN_PATH");
     if (env) {
@@ -350,20 +368,20 @@ int main(int argc, char **argv)
     }
     const char *defdir = default_plugin_dir();
     if (is_dir(defdir)) trawl_engine_load_dir(e, defdir);
-    else if (!o.plugin_dirs.n && !env) fprintf(stderr, "trawl: warning: plugin directory %s not found\n", defdir);
+    else if (!o->plugin_dirs.n && !env) fprintf(stderr, "trawl: warning: plugin directory %s not found\n", defdir);
 
     int rc = 0;
-    if (o.only && trawl_engine_only(e, o.only) < 0) { fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e)); rc = 1; }
-    for (size_t i = 0; i < o.enable.n; i++)
-        if (trawl_engine_enable(e, o.enable.v[i], true) < 0) { fprintf(stderr, "trawl: --enable: %s\n", trawl_engine_last_error(e)); rc = 1; }
-    for (size_t i = 0; i < o.disable.n; i++)
-        if (trawl_engine_enable(e, o.disable.v[i], false) < 0) { fprintf(stderr, "trawl: --disable: %s\n", trawl_engine_last_error(e)); rc = 1; }
-    for (size_t i = 0; i < o.plugin_opts.n; i++)
-        if (trawl_engine_set_option(e, o.plugin_opts.v[i]) < 0) { fprintf(stderr, "trawl: -o: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    if (o->only && trawl_engine_only(e, o->only) < 0) { fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->enable.n; i++)
+        if (trawl_engine_enable(e, o->enable.v[i], true) < 0) { fprintf(stderr, "trawl: --enable: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->disable.n; i++)
+        if (trawl_engine_enable(e, o->disable.v[i], false) < 0) { fprintf(stderr, "trawl: --disable: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->plugin_opts.n; i++)
+        if (trawl_engine_set_option(e, o->plugin_opts.v[i]) < 0) { fprintf(stderr, "trawl: -o: %s\n", trawl_engine_last_error(e)); rc = 1; }
     if (rc) { trawl_engine_free(e); return rc; }
     trawl_engine_start(e);
-    for (size_t i = 0; i < o.decode_as.n; i++)
-        if (trawl_engine_decode_as(e, o.decode_as.v[i]) < 0) { fprintf(stderr, "trawl: -d: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->decode_as.n; i++)
+        if (trawl_engine_decode_as(e, o->decode_as.v[i]) < 0) { fprintf(stderr, "trawl: -d: %s\n", trawl_engine_last_error(e)); rc = 1; }
     if (rc) { trawl_engine_free(e); return rc; }
 
     if (command) {
@@ -373,7 +391,7 @@ int main(int argc, char **argv)
         trawl_engine_free(e);
         return 0;
     }
-    if (!o.reads.n && !o.iface) {
+    if (!o->reads.n && !o->iface) {
         usage(stderr);
         trawl_engine_free(e);
         return 1;
@@ -383,29 +401,29 @@ int main(int argc, char **argv)
     static char optbuf[MAXLIST * 2][320];
     const char *sopts[MAXLIST * 2 + 4];
     size_t ns = 0, nb = 0;
-    for (size_t i = 0; i < o.fields_e.n && nb < MAXLIST * 2; i++) {
-        snprintf(optbuf[nb], sizeof optbuf[nb], "e=%s", o.fields_e.v[i]);
+    for (size_t i = 0; i < o->fields_e.n && nb < MAXLIST * 2; i++) {
+        snprintf(optbuf[nb], sizeof optbuf[nb], "e=%s", o->fields_e.v[i]);
         sopts[ns++] = optbuf[nb++];
     }
-    for (size_t i = 0; i < o.sink_opts.n; i++) {
-        const char *s = o.sink_opts.v[i], *dot = strchr(s, '.'), *eq = strchr(s, '=');
+    for (size_t i = 0; i < o->sink_opts.n; i++) {
+        const char *s = o->sink_opts.v[i], *dot = strchr(s, '.'), *eq = strchr(s, '=');
         /* -O sink.key=value: strip the sink name when it is given. */
         sopts[ns++] = dot && eq && dot < eq && !strchr(s, '/') && strncmp(s, "e=", 2) ? dot + 1 : s;
     }
-    if (o.verbose) sopts[ns++] = "verbose=1";
-    if (o.hex) sopts[ns++] = "hex=1";
+    if (o->verbose) sopts[ns++] = "verbose=1";
+    if (o->hex) sopts[ns++] = "hex=1";
     sopts[ns] = NULL;
-    const char *sink = o.output ? o.output : "text";
-    if (!o.quiet || o.output) {
-        if (o.quiet && !o.output) sink = NULL;
+    const char *sink = o->output ? o->output : "text";
+    if (!o->quiet || o->output) {
+        if (o->quiet && !o->output) sink = NULL;
         if (sink && !trawl_engine_add_sink(e, sink, stdout, sopts)) {
             fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
             trawl_engine_free(e);
             return 1;
         }
     }
-    if (o.count > 0) trawl_engine_set_limit(e, (uint64_t)o.count);
-    if (o.filter && trawl_engine_set_filter(e, o.filter) < 0) {
+    if (o->count > 0) trawl_engine_set_limit(e, (uint64_t)o->count);
+    if (o->filter && trawl_engine_set_filter(e, o->filter) < 0) {
         fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
         trawl_engine_free(e);
         return 1;
@@ -418,13 +436,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int status = 0;
-    for (size_t i = 0; i < o.reads.n; i++) {
-        if (trawl_engine_read_file(e, o.reads.v[i]) < 0) status = 2;
-        if (o.count > 0 && trawl_engine_stats(e)->packets >= (uint64_t)o.count) break;
+    for (size_t i = 0; i < o->reads.n; i++) {
+        if (trawl_engine_read_file(e, o->reads.v[i]) < 0) status = 2;
+        if (o->count > 0 && trawl_engine_stats(e)->packets >= (uint64_t)o->count) break;
     }
-    if (o.iface) {
-        struct trawl_live_options lo = { .size = sizeof lo, .snaplen = o.snaplen, .promisc = o.promisc };
-        if (trawl_engine_read_live(e, o.iface, &lo) < 0) {
+    if (o->iface) {
+        struct trawl_live_options lo = { .size = sizeof lo, .snaplen = o->snaplen, .promisc = o->promisc };
+        if (trawl_engine_read_live(e, o->iface, &lo) < 0) {
             fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
             status = 2;
         }
@@ -434,7 +452,7 @@ int main(int argc, char **argv)
         if (!status) status = 1;
     }
     const struct trawl_stats *st = trawl_engine_stats(e);
-    if (o.stats || o.iface) {
+    if (o->stats || o->iface) {
         char a[64] = "", b[64] = "";
         if (st->packets) {
             trawl_time_format_utc(st->first_ts_ns, 6, a, sizeof a);

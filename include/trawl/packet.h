@@ -27,6 +27,12 @@ struct trawl_frame {
     uint32_t file_index;    /* which input of the run (0-based): see trawl_engine_file_name */
     uint64_t file_offset;   /* byte offset of the record in its file */
     unsigned ts_precision;  /* 6 or 9: decimal digits the file's clock has */
+    uint32_t flags;         /* TRAWL_FRAME_* */
+};
+
+enum {
+    TRAWL_FRAME_HAS_IFACE = 1u,   /* the input has interfaces (pcapng): interface_id is meaningful */
+    TRAWL_FRAME_NO_TS     = 2u,   /* the record carries no timestamp (pcapng simple packet block) */
 };
 
 /* A protocol layer found in the packet, outermost first. */
