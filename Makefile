@@ -97,7 +97,7 @@ sanitize:
 	$(MAKE) BUILD=build-sanitize OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 check-clang:
-	$(MAKE) BUILD=build-clang CC=clang all $(patsubst build/%,build-clang/%,$(TESTBIN))
+	$(MAKE) BUILD=build-clang CC=clang all build-clang/tests/trawl-tests
 
 oracle: all
 	../shared/tools/oracle-compare --show 2
