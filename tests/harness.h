@@ -1,37 +1,46 @@
-/* harness.h — feed bytes through a real engine with the built plugins; read fields back as
- * tshark -T fields strings. Used by the plugin tests (and the SDK's test harness). */
+/* harness.h — the project's tests use the SDK's harness (trawl/testing.h) through these short
+ * names, with the built plugins ($TRAWL_BUILD/plugins, default build/plugins) loaded. */
 #ifndef TRAWL_TEST_HARNESS_H
 #define TRAWL_TEST_HARNESS_H
-#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <trawl/trawl.h>
 
-struct th;
-/* An engine with every plugin of $TRAWL_BUILD/plugins (default build/plugins) loaded and
- * started, wanting all fields. NULL on failure (message on stderr). */
-struct th *th_new(void);
-/* The same with extra plugin directories/options before start: decode-as specs are applied
- * after start. Any list may be NULL. */
-struct th *th_new_with(const char *const *plugin_dirs, const char *const *decode_as);
-void th_free(struct th *t);
-/* Dissect one packet given as hex (spaces, colons and newlines allowed). 0, or -1 on bad hex. */
-int th_hex(struct th *t, int linktype, const char *hex);
-/* Dissect one packet; len is the wire length (>= caplen; 0 means caplen). */
-int th_bytes(struct th *t, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len);
-/* All occurrences of a field in the last packet joined by ',' ("" when absent). The string
- * lives until the next call on t. */
-const char *th_field(struct th *t, const char *name);
-/* How many occurrences the field has in the last packet. */
-unsigned th_count(struct th *t, const char *name);
-/* TRAWL_BUF_TRUNCATED / TRAWL_BUF_MALFORMED of the last packet. */
-unsigned th_errors(struct th *t);
-/* Error flags of the layer of protocol `proto` (0 when absent). */
-unsigned th_layer_errors(struct th *t, const char *proto);
-/* "eth:ip:tcp" (the layers after frame). */
-const char *th_layers(struct th *t);
-/* The engine, for tests that need more. */
-struct trawl_engine *th_engine(struct th *t);
+#define th trawl_test
+
 /* Directory of built plugins ("build/plugins" or $TRAWL_BUILD/plugins). */
-const char *th_plugin_dir(void);
+static inline const char *th_plugin_dir(void)
+{
+    static char dir[1024];
+    const char *b = getenv("TRAWL_BUILD");
+    snprintf(dir, sizeof dir, "%s/plugins", b && *b ? b : "build");
+    return dir;
+}
 /* Directory of the shared captures ($TRAWL_CAPTURES or ../shared/captures). */
-const char *th_captures_dir(void);
+static inline const char *th_captures_dir(void)
+{
+    const char *c = getenv("TRAWL_CAPTURES");
+    return c && *c ? c : "../shared/captures";
+}
+static inline struct trawl_test *th_new_with(const char *const *extra_dirs, const char *const *decode_as)
+{
+    const char *dirs[16] = { th_plugin_dir() };
+    size_t n = 1;
+    for (size_t i = 0; extra_dirs && extra_dirs[i] && n < 15; i++) dirs[n++] = extra_dirs[i];
+    dirs[n] = NULL;
+    return trawl_test_new(dirs, decode_as);
+}
+static inline struct trawl_test *th_new(void) { return th_new_with(NULL, NULL); }
+#define th_free         trawl_test_free
+#define th_engine       trawl_test_engine
+#define th_hex          trawl_test_hex
+#define th_bytes        trawl_test_bytes
+#define th_file         trawl_test_file
+#define th_field        trawl_test_field
+#define th_count        trawl_test_count
+#define th_errors       trawl_test_errors
+#define th_layer_errors trawl_test_layer_errors
+#define th_layers       trawl_test_layers
+#define th_info         trawl_test_info
+#define th_protocol     trawl_test_protocol
 #endif

@@ -9,4 +9,5 @@
 #include "plugin.h"
 #include "sink.h"
 #include "engine.h"
+#include "testing.h"
 #endif

@@ -1,5 +1,6 @@
-/* harness.c — see harness.h. */
-#include "harness.h"
+/* testing.c — the plugin authors' test harness (trawl/testing.h): a real engine, real
+ * plugins, fields back as -T fields strings. */
+#include "trawl/trawl.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 #define TH_MAXV 4096
 
-struct th {
+struct trawl_test {
     struct trawl_engine *e;
     uint64_t number;
     size_t nv;
@@ -19,23 +20,10 @@ struct th {
     size_t nl;
     unsigned errors;
     char out[65536];
+    char info[256], proto[64];
 };
 
-const char *th_plugin_dir(void)
-{
-    static char dir[1024];
-    const char *b = getenv("TRAWL_BUILD");
-    snprintf(dir, sizeof dir, "%s/plugins", b && *b ? b : "build");
-    return dir;
-}
-
-const char *th_captures_dir(void)
-{
-    const char *c = getenv("TRAWL_CAPTURES");
-    return c && *c ? c : "../shared/captures";
-}
-
-static void th_clear(struct th *t)
+static void test_clear(struct trawl_test *t)
 {
     for (size_t i = 0; i < t->nv; i++) free(t->texts[i]);
     t->nv = 0;
@@ -46,8 +34,8 @@ static void th_clear(struct th *t)
 
 static void on_packet(void *user, const struct trawl_packet *pkt)
 {
-    struct th *t = user;
-    th_clear(t);
+    struct trawl_test *t = user;
+    test_clear(t);
     size_t n;
     const struct trawl_value *v = trawl_packet_values(pkt, &n);
     for (size_t i = 0; i < n && t->nv < TH_MAXV; i++) {
@@ -71,52 +59,53 @@ static void on_packet(void *user, const struct trawl_packet *pkt)
         }
     }
     t->errors = trawl_packet_errors(pkt);
+    snprintf(t->info, sizeof t->info, "%s", trawl_packet_col(pkt, TRAWL_COL_INFO));
+    snprintf(t->proto, sizeof t->proto, "%s", trawl_packet_protocol(pkt));
 }
 
-struct th *th_new_with(const char *const *dirs, const char *const *decode_as)
+struct trawl_test *trawl_test_new(const char *const *dirs, const char *const *decode_as)
 {
-    struct th *t = calloc(1, sizeof *t);
+    struct trawl_test *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     struct trawl_engine_options o = { .size = sizeof o, .log_level = TRAWL_LOG_ERROR };
     t->e = trawl_engine_new(&o);
     if (!t->e) { free(t); return NULL; }
-    if (trawl_engine_load_dir(t->e, th_plugin_dir()) < 0)
-        fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
-    for (size_t i = 0; dirs && dirs[i]; i++) trawl_engine_load_dir(t->e, dirs[i]);
+    for (size_t i = 0; dirs && dirs[i]; i++)
+        if (trawl_engine_load_dir(t->e, dirs[i]) < 0)
+            fprintf(stderr, "trawl_test: %s\n", trawl_engine_last_error(t->e));
     if (trawl_engine_start(t->e) < 0) {
-        fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
-        th_free(t);
+        fprintf(stderr, "trawl_test: %s\n", trawl_engine_last_error(t->e));
+        trawl_test_free(t);
         return NULL;
     }
     for (size_t i = 0; decode_as && decode_as[i]; i++)
         if (trawl_engine_decode_as(t->e, decode_as[i]) < 0)
-            fprintf(stderr, "harness: %s\n", trawl_engine_last_error(t->e));
+            fprintf(stderr, "trawl_test: %s\n", trawl_engine_last_error(t->e));
     trawl_engine_want_all(t->e);
+    trawl_engine_want_cols(t->e);
     trawl_engine_on_packet(t->e, on_packet, t);
     return t;
 }
 
-struct th *th_new(void) { return th_new_with(NULL, NULL); }
-
-void th_free(struct th *t)
+void trawl_test_free(struct trawl_test *t)
 {
     if (!t) return;
-    th_clear(t);
+    test_clear(t);
     trawl_engine_free(t->e);
     free(t);
 }
 
-struct trawl_engine *th_engine(struct th *t) { return t->e; }
+struct trawl_engine *trawl_test_engine(struct trawl_test *t) { return t->e; }
 
-int th_bytes(struct th *t, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len)
+int trawl_test_bytes(struct trawl_test *t, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len)
 {
     struct trawl_frame f = { .number = ++t->number, .ts_ns = 1700000000123456789LL, .caplen = caplen,
                              .len = len ? len : caplen, .linktype = linktype, .ts_precision = 9 };
-    th_clear(t);
+    test_clear(t);
     return trawl_engine_feed(t->e, &f, p);
 }
 
-int th_hex(struct th *t, int linktype, const char *hex)
+int trawl_test_hex(struct trawl_test *t, int linktype, const char *hex)
 {
     size_t cap = strlen(hex) / 2 + 1, n = 0;
     uint8_t *buf = malloc(cap);
@@ -130,12 +119,12 @@ int th_hex(struct th *t, int linktype, const char *hex)
         else { buf[n++] = (uint8_t)(hi << 4 | d); hi = -1; }
     }
     if (hi >= 0) { free(buf); return -1; }
-    int rc = th_bytes(t, linktype, buf, (uint32_t)n, (uint32_t)n);
+    int rc = trawl_test_bytes(t, linktype, buf, (uint32_t)n, (uint32_t)n);
     free(buf);
     return rc;
 }
 
-const char *th_field(struct th *t, const char *name)
+const char *trawl_test_field(struct trawl_test *t, const char *name)
 {
     size_t at = 0;
     t->out[0] = 0;
@@ -148,20 +137,28 @@ const char *th_field(struct th *t, const char *name)
     return t->out;
 }
 
-unsigned th_count(struct th *t, const char *name)
+unsigned trawl_test_count(struct trawl_test *t, const char *name)
 {
     unsigned c = 0;
     for (size_t i = 0; i < t->nv; i++) c += !strcmp(t->names[i], name);
     return c;
 }
 
-unsigned th_errors(struct th *t) { return t->errors; }
+unsigned trawl_test_errors(struct trawl_test *t) { return t->errors; }
 
-unsigned th_layer_errors(struct th *t, const char *proto)
+unsigned trawl_test_layer_errors(struct trawl_test *t, const char *proto)
 {
     unsigned e = 0;
     for (size_t i = 0; i < t->nl; i++) if (!strcmp(t->lerr[i].proto, proto)) e |= t->lerr[i].err;
     return e;
 }
 
-const char *th_layers(struct th *t) { return t->layers; }
+const char *trawl_test_layers(struct trawl_test *t) { return t->layers; }
+const char *trawl_test_info(struct trawl_test *t) { return t->info; }
+const char *trawl_test_protocol(struct trawl_test *t) { return t->proto; }
+
+int trawl_test_file(struct trawl_test *t, const char *path)
+{
+    test_clear(t);
+    return trawl_engine_read_file(t->e, path);
+}

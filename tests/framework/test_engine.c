@@ -1,0 +1,115 @@
+/* test_engine.c — the embedding API and the SDK harness: reading files through an engine,
+ * counters, columns, the packet callback, wanting fields, errors of a damaged file. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+static char path[1024];
+static const char *cap(const char *name)
+{
+    snprintf(path, sizeof path, "%s/%s", th_captures_dir(), name);
+    return path;
+}
+
+static void test_harness_file_last_packet(void)
+{
+    struct th *t = th_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(th_file(t, cap("dns-udp-basic.pcap")), 0);
+    /* The last of the two frames is the response from 209.87.249.18. */
+    CU_ASSERT_STRING_EQUAL(th_field(t, "frame.number"), "2");
+    CU_ASSERT_STRING_EQUAL(th_field(t, "ip.src"), "209.87.249.18");
+    CU_ASSERT_STRING_EQUAL(th_protocol(t), "UDP");
+    CU_ASSERT_PTR_NOT_NULL(strstr(th_info(t), "53"));
+    CU_ASSERT_EQUAL(th_count(t, "ip.src"), 1);
+    CU_ASSERT_EQUAL(th_errors(t), 0);
+    const struct trawl_stats *st = trawl_engine_stats(th_engine(t));
+    CU_ASSERT_EQUAL(st->packets, 2);
+    CU_ASSERT_EQUAL(st->files, 1);
+    th_free(t);
+}
+
+static void test_harness_damaged_file(void)
+{
+    struct th *t = th_new();
+    CU_ASSERT_EQUAL(th_file(t, cap("corrupt-huge-caplen-tls.pcap")), TRAWL_EFORMAT);
+    CU_ASSERT_STRING_EQUAL(th_field(t, "frame.number"), "6");
+    CU_ASSERT_PTR_NOT_NULL(strstr(trawl_engine_last_error(th_engine(t)), "corrupt-huge-caplen-tls.pcap"));
+    CU_ASSERT_EQUAL(trawl_engine_stats(th_engine(t))->file_errors, 1);
+    th_free(t);
+}
+
+static void test_bad_hex(void)
+{
+    struct th *t = th_new();
+    CU_ASSERT_EQUAL(th_hex(t, 1, "0g"), -1);
+    CU_ASSERT_EQUAL(th_hex(t, 1, "abc"), -1);        /* odd digit count */
+    CU_ASSERT_EQUAL(th_hex(t, 1, ""), 0);             /* an empty frame is still a frame */
+    CU_ASSERT_STRING_EQUAL(th_layers(t), "eth");
+    CU_ASSERT(th_errors(t) & TRAWL_BUF_MALFORMED);
+    th_free(t);
+}
+
+/* Only wanted fields are stored: an engine asked for ip.src alone carries no ip.ttl. */
+struct wants_seen { unsigned ttl, src; };
+static void count_cb(void *user, const struct trawl_packet *pkt)
+{
+    struct wants_seen *w = user;
+    size_t n;
+    const struct trawl_value *v = trawl_packet_values(pkt, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(v[i].field->name, "ip.ttl")) w->ttl++;
+        if (!strcmp(v[i].field->name, "ip.src")) w->src++;
+    }
+}
+
+static void test_unwanted_fields_are_not_stored(void)
+{
+    struct trawl_engine *e = trawl_engine_new(NULL);
+    CU_ASSERT_FATAL(trawl_engine_load_dir(e, th_plugin_dir()) > 0);
+    CU_ASSERT_EQUAL(trawl_engine_start(e), 0);
+    CU_ASSERT_PTR_NOT_NULL(trawl_engine_want_field(e, "ip.src"));
+    CU_ASSERT_PTR_NULL(trawl_engine_want_field(e, "no.such.field"));
+    struct wants_seen w = { 0, 0 };
+    trawl_engine_on_packet(e, count_cb, &w);
+    CU_ASSERT_EQUAL(trawl_engine_read_file(e, cap("dns-udp-basic.pcap")), 0);
+    CU_ASSERT_EQUAL(w.src, 2);
+    CU_ASSERT_EQUAL(w.ttl, 0);
+    CU_ASSERT_EQUAL(trawl_engine_finish(e), 0);
+    trawl_engine_free(e);
+}
+
+static void test_limit_and_stop(void)
+{
+    struct trawl_engine *e = trawl_engine_new(NULL);
+    trawl_engine_load_dir(e, th_plugin_dir());
+    trawl_engine_start(e);
+    trawl_engine_set_limit(e, 5);
+    CU_ASSERT_EQUAL(trawl_engine_read_file(e, cap("tcp-syn-port-scan.pcap")), 0);
+    CU_ASSERT_EQUAL(trawl_engine_stats(e)->packets, 5);
+    trawl_engine_free(e);
+}
+
+static void test_feed_before_start_refused(void)
+{
+    struct trawl_engine *e = trawl_engine_new(NULL);
+    struct trawl_frame f = { .caplen = 1, .linktype = 1 };
+    CU_ASSERT_EQUAL(trawl_engine_feed(e, &f, (const uint8_t *)"x"), TRAWL_ESTATE);
+    CU_ASSERT_EQUAL(trawl_engine_read_file(e, cap("dns-udp-basic.pcap")), TRAWL_ESTATE);
+    CU_ASSERT_PTR_NULL(trawl_engine_add_sink(e, "fields", stdout, NULL));
+    trawl_engine_free(e);
+}
+
+void test_engine_register(void);
+void test_engine_register(void)
+{
+    CU_pSuite s = CU_add_suite("engine", NULL, NULL);
+    CU_add_test(s, "harness reads a file; stats; columns", test_harness_file_last_packet);
+    CU_add_test(s, "harness on a damaged file", test_harness_damaged_file);
+    CU_add_test(s, "bad hex refused; empty frame", test_bad_hex);
+    CU_add_test(s, "unwanted fields are not stored", test_unwanted_fields_are_not_stored);
+    CU_add_test(s, "packet limit", test_limit_and_stop);
+    CU_add_test(s, "feeding before start is refused", test_feed_before_start_refused);
+}
