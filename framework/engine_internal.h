@@ -124,7 +124,7 @@ struct trawl_packet {
     bool want_all, cols_wanted;
     char cols[TRAWL_COL__COUNT][COL_MAX];
     size_t col_len[TRAWL_COL__COUNT];
-    size_t proto_col_layer;               /* layer that set TRAWL_COL_PROTOCOL */
+    size_t proto_col_nlayers;             /* layer count when TRAWL_COL_PROTOCOL was set */
     uint8_t *arena;
     size_t arena_used, arena_cap;
 };

@@ -215,7 +215,9 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
     char tmp[INET6_ADDRSTRLEN];
     switch (f->type) {
     case TRAWL_FT_NONE:
-        if (json) put(&o, "null", 4);
+        /* A label's presence is its value: tshark -T fields prints 1. */
+        if (json) put(&o, "true", 4);
+        else if (!show) putc1(&o, '1');
         break;
     case TRAWL_FT_BOOL:
         if (json) put(&o, v->v.u ? "true" : "false", v->v.u ? 4 : 5);

@@ -210,7 +210,7 @@ bool trawl_cols_wanted(const struct trawl_packet *pkt) { return pkt->cols_wanted
 static void col_vput(struct trawl_packet *pkt, enum trawl_col c, bool append, const char *fmt, va_list ap)
 {
     if (!pkt->cols_wanted || (unsigned)c >= TRAWL_COL__COUNT) return;
-    if (c == TRAWL_COL_PROTOCOL) pkt->proto_col_layer = pkt->cur_layer;
+    if (c == TRAWL_COL_PROTOCOL) pkt->proto_col_nlayers = pkt->nlayers;
     size_t at = append ? pkt->col_len[c] : 0;
     int n = vsnprintf(pkt->cols[c] + at, COL_MAX - at, fmt, ap);
     if (n < 0) n = 0;
@@ -268,7 +268,7 @@ const char *trawl_packet_col(const struct trawl_packet *pkt, enum trawl_col c)
 const char *trawl_packet_protocol(const struct trawl_packet *pkt)
 {
     if (!pkt->nlayers) return "";
-    if (pkt->col_len[TRAWL_COL_PROTOCOL] && pkt->proto_col_layer == pkt->nlayers - 1)
+    if (pkt->col_len[TRAWL_COL_PROTOCOL] && pkt->proto_col_nlayers == pkt->nlayers)
         return pkt->cols[TRAWL_COL_PROTOCOL];
     const struct trawl_proto *p = pkt->layers[pkt->nlayers - 1].proto;
     return p->column ? p->column : p->name;

@@ -45,7 +45,8 @@ struct trawl_layer {
 
 /* Columns of the one-line summary (tshark's default output). PROTOCOL is normally the top
  * layer's column name; a dissector sets it to be more precise for this packet ("RARP",
- * "PPP LCP"), and the setting lasts while its layer is the top one. */
+ * "PPP LCP"). The setting holds while no layer is added after it: set it after dissecting
+ * a payload to keep it (ICMP over its quoted datagram), before to let the payload's win. */
 enum trawl_col { TRAWL_COL_SRC, TRAWL_COL_DST, TRAWL_COL_INFO, TRAWL_COL_PROTOCOL, TRAWL_COL__COUNT };
 
 TRAWL_BEGIN_DECLS

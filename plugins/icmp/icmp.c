@@ -274,6 +274,8 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     }
 
     if (cols) {
+        /* Set after the quote was dissected, so the quoted UDP/TCP does not name the packet. */
+        trawl_col_set(pkt, TRAWL_COL_PROTOCOL, "ICMP");
         const char *ts = vname(type_names, type);
         trawl_col_set(pkt, TRAWL_COL_INFO, "%-20s", ts ? ts : "Unknown ICMP (obsolete or malformed?)");
         if (codes) {

@@ -413,7 +413,10 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
     /* Neighbor discovery messages end with options; their info text goes to the column. */
     uint32_t opt_at = type == 133 ? 8 : type == 134 ? 16 : type == 135 || type == 136 ? 24 :
                       type == 137 ? 40 : 0;
-    if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s", info);
+    if (cols) {
+        trawl_col_set(pkt, TRAWL_COL_INFO, "%s", info);
+        trawl_col_set(pkt, TRAWL_COL_PROTOCOL, "ICMPv6");   /* after any quoted packet */
+    }
     if (opt_at && len > opt_at) dissect_nd_options(pkt, b, opt_at, cols);
 #undef INFO
     return (int)len;
