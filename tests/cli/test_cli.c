@@ -236,6 +236,38 @@ static void test_usage_errors(void)
     run_free(&r);
 }
 
+/* Every shared capture through every output: exit 0 (or 2 for the files tshark also calls
+ * damaged), no sanitizer report. Under `make sanitize` this is the ASan+UBSan sweep. */
+static void test_all_captures_all_outputs(void)
+{
+    char list[1024];
+    snprintf(list, sizeof list, "%s/oracle/tshark-rc.tsv", th_captures_dir());
+    FILE *f = fopen(list, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[4096];
+    unsigned files = 0;
+    static const char *const modes[] = { "-T json", "-V -x", "-T fields -e frame.number -e ip.src -e tcp.flags -e _ws.col.Info" };
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));             /* header */
+    while (fgets(line, sizeof line, f)) {
+        char name[512];
+        int rc = 0;
+        if (sscanf(line, "%511[^\t]\t%d", name, &rc) != 2) continue;
+        files++;
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+            snprintf(args, sizeof args, "-r %s/%s %s", th_captures_dir(), name, modes[m]);
+            struct run r = run_trawl(args, NULL);
+            int want = rc ? 2 : 0;
+            if (r.status != want || strstr(r.err, "runtime error") || strstr(r.err, "Sanitizer")) {
+                fprintf(stderr, "\n%s %s: exit %d (want %d): %.600s\n", name, modes[m], r.status, want, r.err);
+                CU_FAIL("a capture failed or a sanitizer reported");
+            }
+            run_free(&r);
+        }
+    }
+    fclose(f);
+    CU_ASSERT(files >= 100);
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -254,4 +286,5 @@ void test_cli_register(void)
     CU_add_test(s, "profiles", test_profile_file);
     CU_add_test(s, "2038 and 2106 timestamps", test_timestamps_2038_2106);
     CU_add_test(s, "usage errors", test_usage_errors);
+    CU_add_test(s, "every capture, every output: clean", test_all_captures_all_outputs);
 }
