@@ -138,6 +138,21 @@ static void warn_linktype(struct trawl_engine *e, const struct trawl_frame *f)
                name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
+/* Which protocols have any wanted field: adding a value of one that has none costs one test. */
+static void refresh_wants(struct trawl_engine *e)
+{
+    for (size_t i = 0; i < e->nprotos; i++) {
+        struct proto_entry *p = e->protos[i];
+        p->any_wanted = e->want_all;
+        for (unsigned k = 0; k < p->pub.nfields && !p->any_wanted; k++) {
+            uint32_t id = p->fields[k].id;
+            p->any_wanted = e->wanted[id >> 3] >> (id & 7) & 1;
+        }
+    }
+    e->frame_proto->any_wanted = true;   /* frame.* values are cheap and sinks expect them */
+    e->wants_dirty = false;
+}
+
 static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t *data)
 {
     if (!e->started) return engine_error(e, TRAWL_ESTATE, "trawl_engine_start first");
@@ -150,6 +165,7 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (f->ts_ns < e->stats.first_ts_ns) e->stats.first_ts_ns = f->ts_ns;
     if (f->ts_ns > e->stats.last_ts_ns || e->stats.packets == 1) e->stats.last_ts_ns = f->ts_ns;
 
+    if (TRAWL_UNLIKELY(e->wants_dirty)) refresh_wants(e);
     struct trawl_packet *pkt = &e->pkt;
     packet_reset(pkt, f, data);
     packet_add_frame_fields(pkt, trawl_engine_file_name(e, f->file_index), f->ts_ns - e->first_ts,

@@ -24,6 +24,7 @@ struct proto_entry {
     struct plugin_entry *owner;           /* NULL: built into the engine */
     bool dead;                            /* its plugin failed: never dispatched */
     char column[32];                      /* the name upper-cased, when the def has no column */
+    bool any_wanted;                      /* some field of it is wanted (see wants_dirty) */
     UT_hash_handle hh;                    /* engine->protos_by_name */
 };
 
@@ -157,6 +158,7 @@ struct trawl_engine {
     void *cb_user;
     uint8_t *wanted;                      /* bitmap over field ids */
     bool want_all, want_cols;
+    bool wants_dirty;                     /* recompute proto_entry.any_wanted before the next packet */
 
     struct trawl_packet pkt;              /* worker 0 (threads come with flows) */
     struct trawl_stats stats;

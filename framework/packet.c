@@ -100,14 +100,14 @@ static inline bool wanted_id(const struct trawl_packet *pkt, uint32_t id)
 bool trawl_wants(const struct trawl_packet *pkt, unsigned idx)
 {
     const struct proto_entry *p = pkt->cur;
-    return p && idx < p->pub.nfields && wanted_id(pkt, p->fields[idx].id);
+    return p && p->any_wanted && idx < p->pub.nfields && wanted_id(pkt, p->fields[idx].id);
 }
 
 /* The slot for a new value of field idx, or NULL when nobody wants it. */
 static struct trawl_value *slot(struct trawl_packet *pkt, unsigned idx)
 {
     const struct proto_entry *p = pkt->cur;
-    if (TRAWL_UNLIKELY(!p || idx >= p->pub.nfields)) return NULL;
+    if (TRAWL_UNLIKELY(!p || idx >= p->pub.nfields) || !p->any_wanted) return NULL;
     const struct trawl_field *f = &p->fields[idx];
     if (!wanted_id(pkt, f->id)) return NULL;
     if (TRAWL_UNLIKELY(pkt->nvals == pkt->capvals)) {

@@ -39,6 +39,7 @@ int trawl_sink_register(struct trawl_init *ctx, const struct trawl_sink_def *def
 void engine_want_id(struct trawl_engine *e, uint32_t id)
 {
     if (id < e->nfields) e->wanted[id >> 3] |= (uint8_t)(1u << (id & 7));
+    e->wants_dirty = true;
 }
 
 static void sink_free(struct trawl_sink *s)
@@ -138,8 +139,8 @@ const struct trawl_field *trawl_engine_want_field(struct trawl_engine *e, const 
     return f;
 }
 
-void trawl_sink_want_all(struct trawl_sink *s) { s->e->want_all = true; }
-void trawl_engine_want_all(struct trawl_engine *e) { e->want_all = true; }
+void trawl_sink_want_all(struct trawl_sink *s) { trawl_engine_want_all(s->e); }
+void trawl_engine_want_all(struct trawl_engine *e) { e->want_all = true; e->wants_dirty = true; }
 void trawl_sink_want_cols(struct trawl_sink *s) { s->e->want_cols = true; }
 void trawl_engine_want_cols(struct trawl_engine *e) { e->want_cols = true; }
 
