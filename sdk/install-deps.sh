@@ -7,7 +7,7 @@
 set -eu
 
 PACKAGES="make gcc clang libc6-dev pkg-config libpcap-dev libcunit1-dev uthash-dev zlib1g-dev
-libssl-dev libsqlite3-dev python3 iproute2 ca-certificates"
+libssl-dev libsqlite3-dev python3 iproute2 ca-certificates time libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -21,19 +21,19 @@ static const struct trawl_value_name msg_types[] = {
     { 15, "WAN_Error_Notify" }, { 16, "Set_Link_Info" }, { 0, NULL } };
 
 static const struct trawl_field_def fields[F_COUNT] = {
-    [F_TYPE] = { "l2tp.type", "Type (1: control message)", TRAWL_FT_BOOL },
-    [F_LENGTH_BIT] = { "l2tp.length_bit", "Length bit", TRAWL_FT_BOOL },
-    [F_SEQ_BIT] = { "l2tp.seq_bit", "Sequence bit", TRAWL_FT_BOOL },
-    [F_OFFSET_BIT] = { "l2tp.offset_bit", "Offset bit", TRAWL_FT_BOOL },
-    [F_PRIORITY] = { "l2tp.priority", "Priority", TRAWL_FT_BOOL },
-    [F_VERSION] = { "l2tp.version", "Version", TRAWL_FT_U8 },
-    [F_LENGTH] = { "l2tp.length", "Length", TRAWL_FT_U16 },
-    [F_TUNNEL] = { "l2tp.tunnel", "Tunnel id", TRAWL_FT_U16 },
-    [F_SESSION] = { "l2tp.session", "Session id", TRAWL_FT_U16 },
-    [F_NS] = { "l2tp.Ns", "Ns", TRAWL_FT_U16 },
-    [F_NR] = { "l2tp.Nr", "Nr", TRAWL_FT_U16 },
-    [F_OFFSET] = { "l2tp.offset", "Offset size", TRAWL_FT_U16 },
-    [F_MSG_TYPE] = { "l2tp.avp.message_type", "Control message type", TRAWL_FT_U16, TRAWL_BASE_DEC, msg_types },
+    [F_TYPE] = { .name = "l2tp.type", .desc = "Type (1: control message)", .type = TRAWL_FT_BOOL },
+    [F_LENGTH_BIT] = { .name = "l2tp.length_bit", .desc = "Length bit", .type = TRAWL_FT_BOOL },
+    [F_SEQ_BIT] = { .name = "l2tp.seq_bit", .desc = "Sequence bit", .type = TRAWL_FT_BOOL },
+    [F_OFFSET_BIT] = { .name = "l2tp.offset_bit", .desc = "Offset bit", .type = TRAWL_FT_BOOL },
+    [F_PRIORITY] = { .name = "l2tp.priority", .desc = "Priority", .type = TRAWL_FT_BOOL },
+    [F_VERSION] = { .name = "l2tp.version", .desc = "Version", .type = TRAWL_FT_U8 },
+    [F_LENGTH] = { .name = "l2tp.length", .desc = "Length", .type = TRAWL_FT_U16 },
+    [F_TUNNEL] = { .name = "l2tp.tunnel", .desc = "Tunnel id", .type = TRAWL_FT_U16 },
+    [F_SESSION] = { .name = "l2tp.session", .desc = "Session id", .type = TRAWL_FT_U16 },
+    [F_NS] = { .name = "l2tp.Ns", .desc = "Ns", .type = TRAWL_FT_U16 },
+    [F_NR] = { .name = "l2tp.Nr", .desc = "Nr", .type = TRAWL_FT_U16 },
+    [F_OFFSET] = { .name = "l2tp.offset", .desc = "Offset size", .type = TRAWL_FT_U16 },
+    [F_MSG_TYPE] = { .name = "l2tp.avp.message_type", .desc = "Control message type", .type = TRAWL_FT_U16, .base = TRAWL_BASE_DEC, .names = msg_types },
 };
 
 struct state { const struct trawl_proto *me, *ppp; };

@@ -1,0 +1,139 @@
+#!/bin/bash
+# bench.sh BUILD — throughput and peak memory of trawl on a multi-GB capture, and tshark's on
+# the same fields when tshark is installed.  `make bench` calls it with BUILD=build.
+#
+#   BENCH_DIR=/tmp/trawl-bench   where the corpora are made (once) and kept
+#   BENCH_SIZE=2G                the big corpus (../shared/tools/make-corpus --size)
+#   BENCH_SMALL=256M             the small corpus: memory must not grow with file size, and
+#                                tshark (~9 MB/s) runs on this one only
+#   BENCH_TSHARK=1               0: skip tshark even when it is installed
+#   BENCH_REPEAT=1               runs per measurement; the fastest is kept
+#
+# Runs, each timed by /usr/bin/time (Debian package `time`) for wall time and peak RSS:
+#   trawl -T fields -e <22 L2-L4 fields>, trawl -T json, trawl -q (no per-packet output),
+#   trawl --profile l2-l4 (the same fields with only the layer 2-4 plugins loaded),
+#   all > /dev/null, on both corpora; tshark -T fields with the same fields on the small one.
+# The corpora are read once before timing so every run reads from the page cache.
+# Nothing here asserts a speed: it prints numbers. Exit status is non-zero only when a run fails.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BUILD=${1:-build}
+TRAWL=$BUILD/bin/trawl
+DIR=${BENCH_DIR:-/tmp/trawl-bench}
+BIG=${BENCH_SIZE:-2G}
+SMALL=${BENCH_SMALL:-256M}
+REPEAT=${BENCH_REPEAT:-1}
+MAKE_CORPUS=${MAKE_CORPUS:-../shared/tools/make-corpus}
+
+[ -x "$TRAWL" ] || { echo "bench: $TRAWL not built (make all)" >&2; exit 2; }
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench: /usr/bin/time not found: install the Debian package 'time'" >&2; exit 2; }
+mkdir -p "$DIR" || exit 2
+
+FIELDS="frame.number frame.time_epoch frame.len eth.src eth.dst eth.type ip.src ip.dst ip.proto
+ip.ttl ip.len ipv6.src ipv6.dst tcp.srcport tcp.dstport tcp.flags tcp.seq_raw tcp.ack_raw tcp.len
+udp.srcport udp.dstport udp.length"
+EARGS=()
+for f in $FIELDS; do EARGS+=(-e "$f"); done
+
+# corpus SIZE → path; made once (through a temporary name, so an interrupted run leaves none).
+corpus() {
+    local path="$DIR/corpus-$1.pcap"
+    if [ ! -s "$path" ]; then
+        [ -x "$MAKE_CORPUS" ] || { echo "bench: $MAKE_CORPUS not found (shared/ beside the repo)" >&2; return 1; }
+        echo "bench: making $path (once; reused by later runs)" >&2
+        "$MAKE_CORPUS" --size "$1" -o "$path.tmp" >"$DIR/make-corpus-$1.log" 2>&1 \
+            || { cat "$DIR/make-corpus-$1.log" >&2; rm -f "$path.tmp"; return 1; }
+        mv "$path.tmp" "$path"
+    fi
+    echo "$path"
+}
+
+BIGF=$(corpus "$BIG") || exit 2
+SMALLF=$(corpus "$SMALL") || exit 2
+
+# Packet counts (cached beside the corpus; trawl's own count).
+count() {
+    local c="$1.count"
+    if [ ! -s "$c" ]; then
+        "$TRAWL" -r "$1" -q --stats 2>&1 | sed -n 's/^trawl: \([0-9]*\) packets.*/\1/p' > "$c"
+    fi
+    cat "$c"
+}
+
+RESULTS=()
+failed=0
+# measure LABEL CORPUS-LABEL FILE CMD... : best of REPEAT runs; appends a table row.
+measure() {
+    local label=$1 clabel=$2 file=$3; shift 3
+    local best="" rss=0 i out rc bytes pkts
+    cat "$file" > /dev/null                         # page cache
+    for ((i = 0; i < REPEAT; i++)); do
+        out=$(mktemp)
+        "$TIME" -f '%e %M' -o "$out" "$@" > /dev/null 2>"$out.err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "bench: $label on $clabel failed (exit $rc):" >&2
+            tail -3 "$out.err" >&2
+            failed=1
+        fi
+        read -r secs kb < <(tail -1 "$out")
+        rm -f "$out" "$out.err"
+        if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+        [ "$kb" -gt "$rss" ] && rss=$kb
+    done
+    bytes=$(stat -c %s "$file")
+    pkts=$(count "$file")
+    RESULTS+=("$(awk -v l="$label" -v c="$clabel" -v s="$best" -v b="$bytes" -v p="$pkts" -v r="$rss" 'BEGIN{
+        if (s < 0.01) s = 0.01;
+        printf "%-27s %-6s %8.2f %9.1f %12.0f %9.1f", l, c, s, b / 1e6 / s, p / s, r / 1024 }')")
+    printf '%s\n' "${RESULTS[-1]}" >&2
+}
+
+echo "bench: $("$TRAWL" --version | head -1), $(nproc) cores; corpora:" >&2
+for f in "$SMALLF" "$BIGF"; do
+    printf '  %-40s %10.1f MB  %10s packets\n' "$f" "$(awk -v b="$(stat -c %s "$f")" 'BEGIN{print b/1e6}')" "$(count "$f")" >&2
+done
+
+for c in "$SMALL:$SMALLF" "$BIG:$BIGF"; do
+    cl=${c%%:*}; cf=${c#*:}
+    measure "trawl -T fields (L2-L4)" "$cl" "$cf" "$TRAWL" -r "$cf" -T fields "${EARGS[@]}"
+    measure "trawl -T json" "$cl" "$cf" "$TRAWL" -r "$cf" -T json
+    measure "trawl -q (analysis only)" "$cl" "$cf" "$TRAWL" -r "$cf" -q
+    [ -f samples/profiles/l2-l4.profile ] &&
+        measure "trawl --profile l2-l4" "$cl" "$cf" "$TRAWL" --profile samples/profiles/l2-l4.profile -r "$cf"
+done
+
+TSHARK_NOTE=""
+if [ "${BENCH_TSHARK:-1}" != 0 ] && command -v tshark >/dev/null 2>&1; then
+    measure "tshark -T fields (L2-L4)" "$SMALL" "$SMALLF" tshark -n -r "$SMALLF" -T fields "${EARGS[@]}"
+    TSHARK_NOTE="tshark ran on the $SMALL corpus only (it is too slow for the big one): the ratio is taken on that file"
+else
+    TSHARK_NOTE="tshark not installed (or BENCH_TSHARK=0): no comparison"
+fi
+
+echo
+echo "trawl benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, best of $REPEAT; MB = 10^6 bytes)"
+for f in "$SMALLF" "$BIGF"; do
+    printf '  corpus %-36s %9.1f MB %10s packets\n' "$(basename "$f")" "$(awk -v b="$(stat -c %s "$f")" 'BEGIN{print b/1e6}')" "$(count "$f")"
+done
+echo
+printf '%-27s %-6s %8s %9s %12s %9s\n' "run" "corpus" "seconds" "MB/s" "packets/s" "peakMiB"
+printf '%s\n' "${RESULTS[@]}"
+echo
+# Ratio and memory-flat check from the rows.
+printf '%s\n' "${RESULTS[@]}" | awk -v small="$SMALL" -v big="$BIG" -v note="$TSHARK_NOTE" '
+{
+    label = substr($0, 1, 27); sub(/ +$/, "", label)
+    c = $(NF - 4); mbs[label, c] = $(NF - 2); rss[label, c] = $NF
+}
+END {
+    t = mbs["trawl -T fields (L2-L4)", small]; s = mbs["tshark -T fields (L2-L4)", small]
+    if (s > 0) printf "trawl/tshark, -T fields with the same 22 fields on the %s corpus: %.1fx (%.1f vs %.1f MB/s)\n", small, t / s, t, s
+    print note
+    printf "memory flat in file size (peak RSS, %s -> %s corpus):\n", small, big
+    n = split("trawl -T fields (L2-L4)|trawl -T json|trawl -q (analysis only)|trawl --profile l2-l4", L, "|")
+    for (i = 1; i <= n; i++) if ((L[i], big) in rss)
+        printf "  %-27s %7.1f -> %7.1f MiB\n", L[i], rss[L[i], small], rss[L[i], big]
+}'
+exit $failed
