@@ -223,7 +223,7 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
     }
     if (add_file_name(e, path) < 0) { cap_close(r); return TRAWL_ENOMEM; }
     uint32_t fi = (uint32_t)e->nfiles - 1;
-    unsigned prec = cap_ts_precision(r);
+    unsigned prec = cap_ts_precision(r);   /* for readers that do not say per packet */
     struct cap_packet cp;
     int rc = 0;
     e->stop = 0;
@@ -232,7 +232,7 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
             .number = 0, .ts_ns = cp.ts_ns, .caplen = cp.caplen, .len = cp.len,
             .linktype = cp.linktype, .interface_id = cp.interface_id, .comment = cp.comment,
             .comment_len = cp.comment_len, .file_index = fi, .file_offset = cp.offset,
-            .ts_precision = cap_ts_precision(r) > prec ? cap_ts_precision(r) : prec,
+            .ts_precision = cp.ts_digits ? cp.ts_digits : prec,
             .flags = (cap_format(r) == CAP_FMT_PCAPNG ? TRAWL_FRAME_HAS_IFACE : 0) |
                      (cp.flags & CAP_PKT_NO_TS ? TRAWL_FRAME_NO_TS : 0),
         };

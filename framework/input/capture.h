@@ -27,6 +27,8 @@ struct cap_packet {
      * interface's if_fcslen; -1 when the file does not say. */
     int32_t  fcs_len;
     uint32_t flags;          /* Added: CAP_PKT_* */
+    uint8_t  ts_digits;      /* Added: decimal digits of this packet's clock (6 or 9): pcapng
+                              * interfaces may differ within one file */
 };
 #define CAP_PKT_NO_TS 1u     /* the record has no time stamp (pcapng SPB); ts_ns is 0 */
 

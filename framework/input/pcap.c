@@ -99,6 +99,7 @@ int cap_pcap_next(struct cap_reader *r, struct cap_packet *out)
     out->len = orig;
     out->linktype = r->linktype;
     out->interface_id = 0;
+    out->ts_digits = r->nsec ? 9 : 6;
     out->data = p + hl;
     out->comment = NULL;
     out->comment_len = 0;

@@ -298,6 +298,7 @@ static int ng_epb(struct cap_reader *r, struct cap_packet *out, uint32_t type,
     if (ng_comment(r, out, type, p + 28 + padded, room - padded, off) < 0)
         return -1;
     out->ts_ns = ng_time(ifc, ts);
+    out->ts_digits = ifc->ups > 1000000 ? 9 : 6;
     out->flags = 0;
     out->caplen = caplen;
     out->len = len;
@@ -332,6 +333,7 @@ static int ng_spb(struct cap_reader *r, struct cap_packet *out, const uint8_t *p
                         ", found %" PRIu32 ")", r->npackets + 1, caplen, max, max, caplen);
     /* An SPB has no time stamp (tshark shows none). */
     out->ts_ns = 0;
+    out->ts_digits = 6;
     out->flags = CAP_PKT_NO_TS;
     out->caplen = caplen;
     out->len = len;
