@@ -268,6 +268,20 @@ static void test_all_captures_all_outputs(void)
     CU_ASSERT(files >= 100);
 }
 
+/* The project's own sample: summary lines as tshark prints them (checked once with tshark
+ * 4.0: same number, time, addresses, length; the protocol and info columns differ only where
+ * an application dissector is not written yet). The time column follows each interface's
+ * clock: ns for the Ethernet interface, µs for the SLL one. */
+static void test_demo_summary(void)
+{
+    struct run r = run_trawl("-r samples/demo.pcapng", NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_EQUAL(count_lines(r.out), 19);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "   17 1.628410000 192.168.100.10 \xe2\x86\x92 192.168.100.1 UDP 79 40312 \xe2\x86\x92 53 Len=33\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "   18   1.778432 192.168.1.10 \xe2\x86\x92 192.168.1.1  UDP 73 44120 \xe2\x86\x92 53 Len=29\n"));
+    run_free(&r);
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -287,4 +301,5 @@ void test_cli_register(void)
     CU_add_test(s, "2038 and 2106 timestamps", test_timestamps_2038_2106);
     CU_add_test(s, "usage errors", test_usage_errors);
     CU_add_test(s, "every capture, every output: clean", test_all_captures_all_outputs);
+    CU_add_test(s, "demo sample summary lines", test_demo_summary);
 }
