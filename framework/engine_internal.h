@@ -119,6 +119,8 @@ struct trawl_packet {
     size_t nlayers;
     const struct proto_entry *cur;
     uint16_t cur_layer, depth, tree_depth;
+    uint16_t quote_depth;                 /* > 0 inside trawl_dissect_quote */
+    unsigned next_hints, cur_hints;       /* trawl_packet_hint → the next call's hints */
     unsigned errors;
     bool depth_exceeded, values_dropped;
     const uint8_t *wanted;                /* bitmap by field id */

@@ -37,7 +37,8 @@ void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, con
     pkt->nvals = 0;
     pkt->nlayers = 0;
     pkt->cur = NULL;
-    pkt->cur_layer = pkt->depth = pkt->tree_depth = 0;
+    pkt->cur_layer = pkt->depth = pkt->tree_depth = pkt->quote_depth = 0;
+    pkt->next_hints = pkt->cur_hints = 0;
     pkt->errors = 0;
     pkt->depth_exceeded = pkt->values_dropped = false;
     pkt->wanted = e->wanted;
@@ -61,8 +62,12 @@ bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_b
     }
     const struct proto_entry *saved_cur = pkt->cur;
     uint16_t saved_layer = pkt->cur_layer, saved_tree = pkt->tree_depth;
+    unsigned saved_hints = pkt->cur_hints;
     size_t saved_vals = pkt->nvals, idx = pkt->nlayers++;
-    pkt->layers[idx] = (struct trawl_layer){ &p->pub, b->base, b->len, 0 };
+    pkt->layers[idx] = (struct trawl_layer){ &p->pub, b->base, b->len, 0,
+                                             pkt->quote_depth ? TRAWL_LAYER_QUOTED : 0 };
+    pkt->cur_hints = pkt->next_hints;
+    pkt->next_hints = 0;
     uint8_t latch = 0;
     struct trawl_buf view = *b;
     view.err = &latch;
@@ -75,15 +80,28 @@ bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_b
     pkt->cur = saved_cur;
     pkt->cur_layer = saved_layer;
     pkt->tree_depth = saved_tree;
+    pkt->cur_hints = saved_hints;
     if (r == 0) {
         pkt->nvals = saved_vals;
         pkt->nlayers = idx;
         return false;
     }
     pkt->layers[idx].err = latch;
-    pkt->errors |= latch;
+    if (!pkt->quote_depth) pkt->errors |= latch;
     return true;
 }
+
+bool trawl_dissect_quote(struct trawl_packet *pkt, const struct trawl_proto *p, struct trawl_buf *b)
+{
+    pkt->quote_depth++;
+    bool took = trawl_dissect_proto(pkt, p, b);
+    pkt->quote_depth--;
+    return took;
+}
+
+bool trawl_packet_in_quote(const struct trawl_packet *pkt) { return pkt->quote_depth > 0; }
+void trawl_packet_hint(struct trawl_packet *pkt, unsigned hints) { pkt->next_hints = hints; }
+unsigned trawl_packet_hints(const struct trawl_packet *pkt) { return pkt->cur_hints; }
 
 const struct trawl_proto *trawl_packet_proto(const struct trawl_packet *pkt)
 {
@@ -205,11 +223,11 @@ void trawl_tree_pop(struct trawl_packet *pkt)
 
 /* ---- columns ----------------------------------------------------------------------------- */
 
-bool trawl_cols_wanted(const struct trawl_packet *pkt) { return pkt->cols_wanted; }
+bool trawl_cols_wanted(const struct trawl_packet *pkt) { return pkt->cols_wanted && !pkt->quote_depth; }
 
 static void col_vput(struct trawl_packet *pkt, enum trawl_col c, bool append, const char *fmt, va_list ap)
 {
-    if (!pkt->cols_wanted || (unsigned)c >= TRAWL_COL__COUNT) return;
+    if (!pkt->cols_wanted || pkt->quote_depth || (unsigned)c >= TRAWL_COL__COUNT) return;
     if (c == TRAWL_COL_PROTOCOL) pkt->proto_col_nlayers = pkt->nlayers;
     size_t at = append ? pkt->col_len[c] : 0;
     int n = vsnprintf(pkt->cols[c] + at, COL_MAX - at, fmt, ap);
@@ -284,7 +302,7 @@ void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, in
     const struct trawl_frame *f = &pkt->frame;
     pkt->cur = pkt->e->frame_proto;
     pkt->cur_layer = 0;
-    pkt->layers[0] = (struct trawl_layer){ &pkt->e->frame_proto->pub, 0, f->len, 0 };
+    pkt->layers[0] = (struct trawl_layer){ &pkt->e->frame_proto->pub, 0, f->len, 0, 0 };
     pkt->nlayers = 1;
     trawl_add_uint(pkt, FR_NUMBER, f->number);
     if (!(f->flags & TRAWL_FRAME_NO_TS)) {

@@ -106,6 +106,24 @@ TRAWL_API bool trawl_dissect_proto(struct trawl_packet *pkt, const struct trawl_
 TRAWL_API bool trawl_dissect_ports(struct trawl_packet *pkt, const struct trawl_table *t,
                                    const struct trawl_heur_list *h, uint32_t port_a,
                                    uint32_t port_b, struct trawl_buf *b);
+/* Dissect b as a quotation: the packet an ICMP error quotes, a header echoed in a reply.
+ * Everything dissected inside it knows (trawl_packet_in_quote), leaves the columns to the
+ * quoting layer (trawl_cols_wanted is false), and its reads past the quote's end are recorded
+ * on its own layers only: a quote cut on purpose does not make the packet truncated or
+ * malformed. */
+TRAWL_API bool trawl_dissect_quote(struct trawl_packet *pkt, const struct trawl_proto *p,
+                                   struct trawl_buf *b);
+TRAWL_API bool trawl_packet_in_quote(const struct trawl_packet *pkt);
+
+/* Hints a dissector gives the one it calls next (set just before a trawl_dissect_* call,
+ * read by the callee with trawl_packet_hints; they apply to that one call only). */
+enum {
+    TRAWL_HINT_FRAGMENT = 1u,   /* b is the first fragment of a datagram: lengths may run past it */
+    TRAWL_HINT_IPV6     = 2u,   /* carried by IPv6 (pseudo-header, jumbograms) */
+};
+TRAWL_API void trawl_packet_hint(struct trawl_packet *pkt, unsigned hints);
+TRAWL_API unsigned trawl_packet_hints(const struct trawl_packet *pkt);
+
 /* Is anything registered for this key (after decode-as)? */
 TRAWL_API const struct trawl_proto *trawl_table_get(const struct trawl_table *t, uint32_t key);
 

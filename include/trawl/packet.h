@@ -41,7 +41,10 @@ struct trawl_layer {
     uint32_t offset;        /* first byte in the frame */
     uint32_t len;           /* bytes the layer claims (header + payload it was given) */
     uint8_t  err;           /* TRAWL_BUF_TRUNCATED / TRAWL_BUF_MALFORMED hit in this layer */
+    uint8_t  flags;         /* TRAWL_LAYER_* */
 };
+
+enum { TRAWL_LAYER_QUOTED = 1u };   /* inside a quotation (trawl_dissect_quote) */
 
 /* Columns of the one-line summary (tshark's default output). PROTOCOL is normally the top
  * layer's column name; a dissector sets it to be more precise for this packet ("RARP",

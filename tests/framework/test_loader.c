@@ -186,7 +186,7 @@ static void test_table_dispatch(void)
     struct trawl_engine *e = fx_engine(&s, true);
     feed(e, (const uint8_t[]){ 1, 0x12, 0x34 }, 3);
     CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
-    CU_ASSERT_STRING_EQUAL(s.vals, "fxgood.key=0x01;fxgood.len=3;fxchild.val=4660;");
+    CU_ASSERT_STRING_EQUAL(s.vals, "fxgood.key=0x01;fxgood.len=3;fxchild.val=4660;fxchild.hints=0;fxchild.quoted=0;");
     CU_ASSERT_STRING_EQUAL(s.proto, "FXCHILD");            /* the def's column name */
     CU_ASSERT_STRING_EQUAL(s.info, "value 4660");
     feed(e, (const uint8_t[]){ 1, 0x0b, 0xad }, 3);
@@ -203,10 +203,46 @@ static void test_not_mine_rolls_back_then_heuristics(void)
     /* key 2 → fxno refuses; heuristics: fx_high (priority 20) matches aa bb → fxchild. */
     feed(e, (const uint8_t[]){ 2, 0xaa, 0xbb }, 3);
     CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
-    CU_ASSERT_STRING_EQUAL(s.vals, "fxgood.key=0x02;fxgood.len=3;fxchild.val=43707;");
+    CU_ASSERT_STRING_EQUAL(s.vals, "fxgood.key=0x02;fxgood.len=3;fxchild.val=43707;fxchild.hints=0;fxchild.quoted=0;");
     /* aa cc: only fx_low matches, its protocol refuses: nothing but fxgood remains. */
     feed(e, (const uint8_t[]){ 2, 0xaa, 0xcc }, 3);
     CU_ASSERT_STRING_EQUAL(s.layers, "fxgood");
+    trawl_engine_free(e);
+}
+
+/* A quotation: the inner layer knows, its columns are ignored, and running off the quote's
+ * end marks its layer but not the packet. Hints reach exactly the next call. */
+static unsigned last_errors, last_layer_err;
+static void on_pkt_err(void *user, const struct trawl_packet *pkt)
+{
+    on_pkt(user, pkt);
+    size_t nl;
+    const struct trawl_layer *l = trawl_packet_layers(pkt, &nl);
+    last_errors = trawl_packet_errors(pkt);
+    last_layer_err = nl > 2 ? (unsigned)(l[2].err | (l[2].flags & TRAWL_LAYER_QUOTED ? 0x80 : 0)) : 0;
+}
+
+static void test_quote_and_hints(void)
+{
+    struct seen s;
+    struct trawl_engine *e = fx_engine(&s, true);
+    trawl_engine_on_packet(e, on_pkt_err, &s);
+    feed(e, (const uint8_t[]){ 0x30, 0x0b, 0xad }, 3);
+    CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.quoted=1;"));
+    CU_ASSERT_STRING_EQUAL(s.info, "quoting");            /* the quoted layer's info was ignored */
+    CU_ASSERT_STRING_EQUAL(s.proto, "FXCHILD");           /* ...and so was its protocol column */
+    /* A quote cut after one byte: the inner layer is malformed, the packet is not. */
+    feed(e, (const uint8_t[]){ 0x30, 0x0b }, 2);
+    CU_ASSERT_EQUAL(last_errors, 0);
+    CU_ASSERT_EQUAL(last_layer_err, 0x80 | TRAWL_BUF_MALFORMED);
+    /* The same bytes not quoted: the packet is malformed. */
+    feed(e, (const uint8_t[]){ 0x01, 0x0b }, 2);
+    CU_ASSERT_EQUAL(last_errors, TRAWL_BUF_MALFORMED);
+    feed(e, (const uint8_t[]){ 0x40, 0x00, 0x01 }, 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.hints=1;"));
+    feed(e, (const uint8_t[]){ 0x01, 0x00, 0x01 }, 3);   /* hints do not outlive their call */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.hints=0;"));
     trawl_engine_free(e);
 }
 
@@ -289,6 +325,7 @@ void test_loader_register(void)
     CU_add_test(r, "table dispatch, two-phase order", test_table_dispatch);
     CU_add_test(r, "not-mine rollback, heuristic priority", test_not_mine_rolls_back_then_heuristics);
     CU_add_test(r, "decode-as", test_decode_as);
+    CU_add_test(r, "quotations and hints", test_quote_and_hints);
     CU_add_test(r, "unknown link type is named", test_unknown_linktype_is_named);
     CU_add_test(r, "two engines in one process", test_two_engines);
 }
