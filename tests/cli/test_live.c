@@ -1,10 +1,12 @@
 /* test_live.c — live capture through libpcap, with traffic the test generates itself:
  * on lo, and on a veth pair whose peer lives in a network namespace the test creates
- * (192.0.2.0/30, a documentation range, never routed anywhere). Needs root (CI is root);
+ * (192.0.2.0/30, a documentation range, never routed anywhere; the namespace lives as long as
+ * a child process that unshared it). Needs root (CI is root);
  * without it the tests say so and pass vacuously. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -97,35 +99,65 @@ static void test_live_lo(void)
 
 static int sh(const char *cmd) { int st = system(cmd); return WIFEXITED(st) ? WEXITSTATUS(st) : -1; }
 
+/* A network namespace held by a child process (unshare), so no mount of /run/netns is needed
+ * (chroots and minimal containers lack the mount propagation `ip netns add` wants). The child
+ * configures its end of the veth pair when told, then waits to be killed. */
+static pid_t netns_child(int *to_child, int *from_child)
+{
+    int a[2], b[2];
+    if (pipe(a) < 0 || pipe(b) < 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(a[1]);
+        close(b[0]);
+        char c = unshare(CLONE_NEWNET) == 0 ? 'r' : 'x';
+        if (write(b[1], &c, 1) != 1 || c == 'x') _exit(1);
+        if (read(a[0], &c, 1) != 1) _exit(1);
+        c = sh("ip addr add 192.0.2.2/30 dev trawlv1 && ip link set trawlv1 up && ip link set lo up") == 0 ? 'k' : 'x';
+        if (write(b[1], &c, 1) != 1) _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(a[0]);
+    close(b[1]);
+    *to_child = a[1];
+    *from_child = b[0];
+    return pid;
+}
+
 static void test_live_veth_netns(void)
 {
     if (!can_capture()) return;
-    char ns[32], cmd[1024];
-    snprintf(ns, sizeof ns, "trawlt%d", (int)getpid());
-    snprintf(cmd, sizeof cmd,
-             "ip netns add %s && ip link add trawlv0 type veth peer name trawlv1 netns %s && "
-             "ip addr add 192.0.2.1/30 dev trawlv0 && ip link set trawlv0 up && "
-             "ip -n %s addr add 192.0.2.2/30 dev trawlv1 && ip -n %s link set trawlv1 up && "
-             "ip -n %s link set lo up", ns, ns, ns, ns, ns);
-    if (sh(cmd) != 0) {
-        CU_FAIL("could not create the test network namespace and veth pair (iproute2 installed?)");
-        snprintf(cmd, sizeof cmd, "ip link del trawlv0 2>/dev/null; ip netns del %s 2>/dev/null", ns);
-        sh(cmd);
-        return;
+    int to = -1, from = -1;
+    char c = 0, cmd[512];
+    pid_t ns = netns_child(&to, &from);
+    CU_ASSERT_FATAL(ns > 0);
+    bool ok = read(from, &c, 1) == 1 && c == 'r';
+    if (ok) {
+        snprintf(cmd, sizeof cmd, "ip link del trawlv0 2>/dev/null; ip link add trawlv0 type veth peer name trawlv1 netns %d && "
+                 "ip addr add 192.0.2.1/30 dev trawlv0 && ip link set trawlv0 up", (int)ns);
+        ok = sh(cmd) == 0 && write(to, "g", 1) == 1 && read(from, &c, 1) == 1 && c == 'k';
     }
-    sleep_ms(200);
-    char out[64], err[64];
-    pid_t pid = spawn("-i trawlv0 -c 2 -f 'udp port 46000' -T fields -e ip.src -e ip.dst -e udp.dstport -e eth.type", out, err);
-    sleep_ms(300);
-    int st = send_until_exit(pid, "192.0.2.2", 46000, "trawlv0");
-    char *o = slurp(out), *e = slurp(err);
-    CU_ASSERT_EQUAL(st, 0);
-    CU_ASSERT_STRING_EQUAL(o, "192.0.2.1\t192.0.2.2\t46000\t0x0800\n192.0.2.1\t192.0.2.2\t46000\t0x0800\n");
-    if (st != 0) fprintf(stderr, "trawl said: %s\n", e);
-    free(o);
-    free(e);
-    snprintf(cmd, sizeof cmd, "ip link del trawlv0 2>/dev/null; ip netns del %s", ns);
-    sh(cmd);
+    if (!ok) {
+        CU_FAIL("could not create the test network namespace and veth pair (iproute2 installed? root?)");
+    } else {
+        sleep_ms(200);
+        char out[64], err[64];
+        pid_t pid = spawn("-i trawlv0 -c 2 -f 'udp port 46000' -T fields -e ip.src -e ip.dst -e udp.dstport -e eth.type", out, err);
+        sleep_ms(300);
+        int st = send_until_exit(pid, "192.0.2.2", 46000, "trawlv0");
+        char *o = slurp(out), *e = slurp(err);
+        CU_ASSERT_EQUAL(st, 0);
+        CU_ASSERT_STRING_EQUAL(o, "192.0.2.1\t192.0.2.2\t46000\t0x0800\n192.0.2.1\t192.0.2.2\t46000\t0x0800\n");
+        if (st != 0) fprintf(stderr, "trawl said: %s\n", e);
+        free(o);
+        free(e);
+    }
+    sh("ip link del trawlv0 2>/dev/null");
+    kill(ns, SIGKILL);
+    waitpid(ns, NULL, 0);
+    close(to);
+    close(from);
 }
 
 static void test_live_sigint_stops_cleanly(void)
