@@ -41,6 +41,9 @@ TEST_OBJ  = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 RPATH     = -Wl,-rpath,'$$ORIGIN/../lib'
 
+# Libraries a plugin links besides libtrawl.
+PLUGIN_LIBS_pcap = -lpcap
+
 .PHONY: all test sanitize bench fuzz install deps demo clean help check-clang oracle
 all: $(LIB) $(HOST) $(PLUGIN_SO) $(EMBED)
 

@@ -35,7 +35,7 @@ static void sl_add(struct strlist *l, const char *s)
 struct opts {
     struct strlist owned;   /* strings the profile allocated, freed at exit */
     struct strlist reads, plugin_dirs, enable, disable, decode_as, sink_opts, plugin_opts, fields_e;
-    const char *only, *iface, *filter, *output, *profile;
+    const char *only, *iface, *filter, *output, *profile, *write_file;
     long long count;
     int snaplen;
     bool promisc, quiet, verbose, hex, stats, list_ifaces;
@@ -120,6 +120,7 @@ static void usage(FILE *f)
 "  -p                 do not put the interface in promiscuous mode\n"
 "output:\n"
 "  -T text|fields|json|...  output sink (default text: one line per packet)\n"
+"  -w FILE            write the frames (after -f and -c) to a pcap file ('-' = stdout)\n"
 "  -e FIELD           a column for -T fields (repeatable)\n"
 "  -E key=value       fields options: header=y|n separator=/t|/s|C occurrence=f|l|a\n"
 "                     aggregator=C quote=d|s|n\n"
@@ -269,10 +270,11 @@ static int parse(int argc, char **argv, struct opts *o)
         { "profile", required_argument, 0, OPT_PROFILE }, { "stats", no_argument, 0, OPT_STATS },
         { "help", no_argument, 0, OPT_HELP }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 } };
     int c;
-    while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:", lo, NULL)) != -1) {
         switch (c) {
         case 'r': sl_add(&o->reads, optarg); break;
         case 'i': o->iface = optarg; break;
+        case 'w': o->write_file = optarg; break;
         case 'f': o->filter = optarg; break;
         case 'c': {
             char *end;
@@ -413,11 +415,24 @@ static int run_main(int argc, char **argv, struct opts *o)
     if (o->verbose) sopts[ns++] = "verbose=1";
     if (o->hex) sopts[ns++] = "hex=1";
     sopts[ns] = NULL;
-    const char *sink = o->output ? o->output : "text";
-    if (!o->quiet || o->output) {
-        if (o->quiet && !o->output) sink = NULL;
-        if (sink && !trawl_engine_add_sink(e, sink, stdout, sopts)) {
-            fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+    /* Like tshark: with -w and no -T, nothing is printed; -q silences the default output. */
+    const char *sink = o->output ? o->output : (o->quiet || o->write_file) ? NULL : "text";
+    if (sink && !trawl_engine_add_sink(e, sink, stdout, sopts)) {
+        fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+        trawl_engine_free(e);
+        return 1;
+    }
+    if (o->write_file) {
+        char fileopt[PATH_MAX + 8];
+        snprintf(fileopt, sizeof fileopt, "file=%s", o->write_file);
+        const char *wopts[] = { fileopt, NULL };
+        if (sink && !strcmp(o->write_file, "-")) {
+            fprintf(stderr, "trawl: -w - writes the capture to standard output: choose it or -T %s, not both\n", sink);
+            trawl_engine_free(e);
+            return 1;
+        }
+        if (!trawl_engine_add_sink(e, "pcap", stdout, wopts)) {
+            fprintf(stderr, "trawl: -w %s: %s\n", o->write_file, trawl_engine_last_error(e));
             trawl_engine_free(e);
             return 1;
         }
