@@ -282,6 +282,24 @@ static void test_demo_summary(void)
     run_free(&r);
 }
 
+/* Plugins keep no mutable globals (engines may run in threads, several per process): no
+ * plugin symbol lives in .data or .bss, only in read-only or relocated-read-only sections.
+ * (The toolchain's own __dso_handle, completed.0 and __TMC_END__ are allowed.) */
+static void test_plugins_have_no_mutable_globals(void)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "for f in %s/*.so; do objdump -t \"$f\" | awk -v f=\"$f\" "
+             "'($4==\".data\" || $4==\".bss\") && $NF !~ /^(__dso_handle|completed\\.0|__TMC_END__)$/ "
+             "{print f\": \"$NF}'; done", th_plugin_dir());
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    char line[512];
+    unsigned bad = 0;
+    while (fgets(line, sizeof line, p)) { fprintf(stderr, "\n  mutable global: %s", line); bad++; }
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -302,4 +320,5 @@ void test_cli_register(void)
     CU_add_test(s, "usage errors", test_usage_errors);
     CU_add_test(s, "every capture, every output: clean", test_all_captures_all_outputs);
     CU_add_test(s, "demo sample summary lines", test_demo_summary);
+    CU_add_test(s, "plugins keep no mutable globals", test_plugins_have_no_mutable_globals);
 }
