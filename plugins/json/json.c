@@ -194,11 +194,16 @@ static int json_open(struct trawl_sink *s)
     if (!j->stamp || !j->slot || !j->buf || !grow_vals(j, 256))
         goto nomem;
 
+    /* Default: one JSON type per name (a stable schema for columnar stores): every dissector
+     * field is an array, since any of them can repeat (tunnels, ICMP quotes, QinQ). */
+    j->arrays_always = true;
     const char *v = trawl_sink_option(s, "arrays");
     if (v) {
         if (!strcmp(v, "always"))
             j->arrays_always = true;
-        else if (strcmp(v, "repeated") != 0) {
+        else if (!strcmp(v, "repeated"))
+            j->arrays_always = false;
+        else {
             trawl_sink_log(s, TRAWL_LOG_ERROR, "arrays=%s: expected always or repeated", v);
             json_free(j);
             return TRAWL_EINVAL;
@@ -274,7 +279,9 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             out_char(j, ',');
         out_jstr(j, first->field->name);
         out_char(j, ':');
-        if (k->count == 1 && !j->arrays_always) {
+        /* frame.* are the engine's: exactly one per frame, so always scalars. */
+        bool once = !strcmp(first->field->proto->name, "frame");
+        if (k->count == 1 && (once || !j->arrays_always)) {
             out_value(j, first, digits);
             continue;
         }

@@ -719,10 +719,11 @@ static void test_json_typing(void)
         CHECK_HAS(&r, "\"frame.len\":47,");
         CHECK_HAS(&r, "\"frame.time\":\"2014-01-02T08:37:49.848747123Z\"");   /* ns file */
         CHECK_HAS(&r, "\"frame.time\":\"2014-01-02T08:37:49.848748Z\"");      /* µs file */
-        CHECK_HAS(&r, "\"ip.ttl\":64,");
-        CHECK_HAS(&r, "\"ip.src\":\"10.0.0.1\",");
-        CHECK_HAS(&r, "\"eth.src\":\"66:77:88:99:aa:bb\"");
-        CHECK_HAS(&r, "\"udp.srcport\":1234,");
+        /* one type per name: dissector fields are arrays even with one value */
+        CHECK_HAS(&r, "\"ip.ttl\":[64],");
+        CHECK_HAS(&r, "\"ip.src\":[\"10.0.0.1\"],");
+        CHECK_HAS(&r, "\"eth.src\":[\"66:77:88:99:aa:bb\"]");
+        CHECK_HAS(&r, "\"udp.srcport\":[1234],");
         /* repeated in the tunnelled frame: arrays, outer first */
         CHECK_HAS(&r, "\"ip.src\":[\"10.0.0.1\",\"192.168.0.1\"]");
         CHECK_HAS(&r, "\"ip.ttl\":[64,64]");
@@ -741,7 +742,18 @@ static void test_json_arrays_always_and_select(void)
         feed_udp(&r, TS0, 6);
         run_finish(&r);
         CU_ASSERT_EQUAL(json_lines_ok(r.out), 1);
-        CHECK_OUT(&r, "{\"frame.number\":[1],\"ip.src\":[\"10.0.0.1\"],\"_layers\":\"eth:ip:udp\"}\n");
+        CHECK_OUT(&r, "{\"frame.number\":1,\"ip.src\":[\"10.0.0.1\"],\"_layers\":\"eth:ip:udp\"}\n");
+    }
+    run_free(&r);
+    /* The readable form: scalars with one value, arrays only when a frame repeats a field. */
+    const char *rep[] = { "arrays=repeated", "e=frame.number", "e=ip.src", NULL };
+    if (run_open(&r, "json", rep)) {
+        feed_udp(&r, TS0, 6);
+        feed_ipip(&r, TS0 + 1000, 6);
+        run_finish(&r);
+        CU_ASSERT_EQUAL(json_lines_ok(r.out), 2);
+        CHECK_HAS(&r, "{\"frame.number\":1,\"ip.src\":\"10.0.0.1\",");
+        CHECK_HAS(&r, "\"ip.src\":[\"10.0.0.1\",\"192.168.0.1\"]");
     }
     run_free(&r);
 }
@@ -773,7 +785,7 @@ static void test_json_errors(void)
         CU_ASSERT_EQUAL(json_lines_ok(r.out), 1);
         CHECK_HAS(&r, "\"_layers\":\"eth:ip\",\"_errors\":[{\"layer\":\"ip\",\"error\":\"truncated\"}]}\n");
         CHECK_HAS(&r, "\"frame.cap_len\":30,");
-        CHECK_HAS(&r, "\"eth.src\":\"66:77:88:99:aa:bb\"");   /* fields read before stay */
+        CHECK_HAS(&r, "\"eth.src\":[\"66:77:88:99:aa:bb\"]");   /* fields read before stay */
     }
     run_free(&r);
 }
