@@ -194,7 +194,8 @@ int  registry_builtin(struct trawl_engine *e);
 int  packet_init(struct trawl_packet *pkt, struct trawl_engine *e);
 void packet_free(struct trawl_packet *pkt);
 void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, const uint8_t *data);
-bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b);
+/* Hints: what trawl_packet_hint left for this dispatch (see take_hints in registry.c). */
+bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints);
 void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, int64_t rel_ns,
                              int64_t delta_ns);
 /* loader.c */

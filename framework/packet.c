@@ -53,7 +53,7 @@ void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, con
 /* Run one dissector on b as a new layer. Its reads latch into a fresh flag so truncation and
  * malformation are pinned on the protocol that hit them. A dissector that says "not mine"
  * (returns 0) leaves no trace: its layer and values are rolled back. */
-bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b)
+bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints)
 {
     if (!p->def->dissect) return false;
     if (pkt->depth >= TRAWL_MAX_DEPTH || pkt->nlayers >= MAX_LAYERS) {
@@ -66,8 +66,7 @@ bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_b
     size_t saved_vals = pkt->nvals, idx = pkt->nlayers++;
     pkt->layers[idx] = (struct trawl_layer){ &p->pub, b->base, b->len, 0,
                                              pkt->quote_depth ? TRAWL_LAYER_QUOTED : 0 };
-    pkt->cur_hints = pkt->next_hints;
-    pkt->next_hints = 0;
+    pkt->cur_hints = hints;
     uint8_t latch = 0;
     struct trawl_buf view = *b;
     view.err = &latch;
@@ -94,7 +93,7 @@ bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_b
 bool trawl_dissect_quote(struct trawl_packet *pkt, const struct trawl_proto *p, struct trawl_buf *b)
 {
     pkt->quote_depth++;
-    bool took = trawl_dissect_proto(pkt, p, b);
+    bool took = trawl_dissect_proto(pkt, p, b);   /* takes the pending hints */
     pkt->quote_depth--;
     return took;
 }

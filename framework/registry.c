@@ -429,6 +429,15 @@ static struct proto_entry *override_of(const struct table_entry *t, uint32_t key
     return NULL;
 }
 
+/* Hints set by trawl_packet_hint apply to one trawl_dissect_* call — to every candidate it
+ * tries — and are gone afterwards, whether or not a dissector ran. */
+static unsigned take_hints(struct trawl_packet *pkt)
+{
+    unsigned h = pkt->next_hints;
+    pkt->next_hints = 0;
+    return h;
+}
+
 const struct trawl_proto *trawl_table_get(const struct trawl_table *tt, uint32_t key)
 {
     const struct table_entry *t = (const struct table_entry *)tt;
@@ -442,39 +451,47 @@ bool trawl_dissect_table(struct trawl_packet *pkt, const struct trawl_table *tt,
                          struct trawl_buf *b)
 {
     const struct table_entry *t = (const struct table_entry *)tt;
+    unsigned h = take_hints(pkt);
     if (!t) return false;
     struct proto_entry *p = t->noverrides ? override_of(t, key) : NULL;
     if (!p && t->kind == TRAWL_TABLE_UINT && key <= t->max_key) p = t->slots[key];
-    return p && !p->dead && packet_call(pkt, p, b);
+    return p && !p->dead && packet_call(pkt, p, b, h);
 }
 
 bool trawl_dissect_table_string(struct trawl_packet *pkt, const struct trawl_table *tt,
                                 const char *key, struct trawl_buf *b)
 {
     const struct table_entry *t = (const struct table_entry *)tt;
+    unsigned h = take_hints(pkt);
     if (!t || !key || t->kind != TRAWL_TABLE_STRING) return false;
     struct str_slot *s = NULL;
     HASH_FIND_STR(t->strings, key, s);
-    return s && !s->proto->dead && packet_call(pkt, s->proto, b);
+    return s && !s->proto->dead && packet_call(pkt, s->proto, b, h);
 }
 
-bool trawl_dissect_heur(struct trawl_packet *pkt, const struct trawl_heur_list *hl, struct trawl_buf *b)
+static bool run_heuristics(struct trawl_packet *pkt, const struct heur_list_entry *h,
+                           struct trawl_buf *b, unsigned hints)
 {
-    const struct heur_list_entry *h = (const struct heur_list_entry *)hl;
     if (!h) return false;
     for (size_t i = 0; i < h->n; i++) {
         const struct heur_entry *he = &h->items[i];
         if (!he->enabled || he->proto->dead) continue;
-        if (he->def->probe(b, he->proto->state) == TRAWL_HEUR_MINE && packet_call(pkt, he->proto, b))
+        if (he->def->probe(b, he->proto->state) == TRAWL_HEUR_MINE && packet_call(pkt, he->proto, b, hints))
             return true;
     }
     return false;
 }
 
+bool trawl_dissect_heur(struct trawl_packet *pkt, const struct trawl_heur_list *hl, struct trawl_buf *b)
+{
+    return run_heuristics(pkt, (const struct heur_list_entry *)hl, b, take_hints(pkt));
+}
+
 bool trawl_dissect_proto(struct trawl_packet *pkt, const struct trawl_proto *p, struct trawl_buf *b)
 {
     struct proto_entry *pe = entry_of(p);
-    return pe && !pe->dead && packet_call(pkt, pe, b);
+    unsigned h = take_hints(pkt);
+    return pe && !pe->dead && packet_call(pkt, pe, b, h);
 }
 
 bool trawl_dissect_ports(struct trawl_packet *pkt, const struct trawl_table *tt,
@@ -482,20 +499,21 @@ bool trawl_dissect_ports(struct trawl_packet *pkt, const struct trawl_table *tt,
                          struct trawl_buf *b)
 {
     const struct table_entry *t = (const struct table_entry *)tt;
+    unsigned hints = take_hints(pkt);
     uint32_t lo = a < b_port ? a : b_port, hi = a < b_port ? b_port : a;
     if (t && t->noverrides) {
         struct proto_entry *p = override_of(t, lo);
         if (!p) p = override_of(t, hi);
-        if (p) return packet_call(pkt, p, b);
+        if (p) return packet_call(pkt, p, b, hints);
     }
     if (t && t->kind == TRAWL_TABLE_UINT) {
-        if (lo <= t->max_key && t->slots[lo] && !t->slots[lo]->dead && packet_call(pkt, t->slots[lo], b))
+        if (lo <= t->max_key && t->slots[lo] && !t->slots[lo]->dead && packet_call(pkt, t->slots[lo], b, hints))
             return true;
         if (hi != lo && hi <= t->max_key && t->slots[hi] && !t->slots[hi]->dead &&
-            packet_call(pkt, t->slots[hi], b))
+            packet_call(pkt, t->slots[hi], b, hints))
             return true;
     }
-    return trawl_dissect_heur(pkt, h, b);
+    return run_heuristics(pkt, (const struct heur_list_entry *)h, b, hints);
 }
 
 /* ---- decode-as ----------------------------------------------------------------------------- */

@@ -11,11 +11,12 @@
  *   |  Data: for errors, the offending IP header + at least 8 bytes |
  *
  * Errors (3, 4, 5, 11, 12) quote the datagram that caused them; like tshark we dissect it with
- * the "ip" dissector, so ip.src shows "outer,inner" and the quoted UDP/TCP ports appear. The
- * quoted layers know they are quoted (an "icmp" layer below them): they accept a cut total
- * length and leave the columns to us. We set the info column last, over whatever the quoted
- * layers wrote. The checksum is verified (0 bad, 1 good) when the whole message was captured,
- * is not quoted itself, and does not ride in an IP fragment; 2 otherwise.
+ * the "ip" dissector, as a quotation (trawl_dissect_quote), so ip.src shows "outer,inner" and
+ * the quoted UDP/TCP ports appear. The quoted layers know they are quoted: they accept a cut
+ * total length, the columns are ours, and a cut quote is not an error of the packet (their reads
+ * past its end stay on their own layers). We set the protocol column after the quote, so it stays
+ * "ICMP". The checksum is verified (0 bad, 1 good) when the whole message was captured, is not
+ * quoted itself, and does not ride in an IP fragment (TRAWL_HINT_FRAGMENT); 2 otherwise.
  */
 #include <stdlib.h>
 #include <trawl/trawl.h>
@@ -105,7 +106,7 @@ static const struct trawl_field_def fields[F_COUNT] = {
 struct icmp_state {
     const struct trawl_proto *proto;
     const struct trawl_proto *ip;           /* for the quoted datagram of errors */
-    const struct trawl_proto *ipv6, *icmpv6;  /* the layers below (may be NULL) */
+    const struct trawl_proto *ipv6;         /* a carrier without a TTL (may be NULL) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -117,35 +118,22 @@ static const char *vname(const struct trawl_value_name *t, unsigned v)
     return NULL;
 }
 
-/* Where we are: quoted = an icmp/icmpv6 layer lies below ours (we are inside an error's quote);
- * carrier = the header of the IP datagram carrying us, read from the frame (own latch). */
-struct where {
-    bool quoted;
-    bool have_carrier;
-    struct trawl_buf carrier;
-    uint8_t latch;
-};
-
-static void locate(const struct trawl_packet *pkt, const struct icmp_state *st, struct where *w)
+/* The TTL of the IPv4 header carrying us (the nearest ip or ipv6 layer below ours, read from
+ * the frame with a latch of its own), or -1: for the info column of echo-like messages. Call it
+ * before adding layers (ours is then the last). */
+static int carrier_ttl(const struct trawl_packet *pkt, const struct icmp_state *st)
 {
     size_t n;
     const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    const struct trawl_proto *me = trawl_packet_proto(pkt);
-    size_t mine = n;
-    while (mine > 0 && l[mine - 1].proto != me) mine--;
-    if (mine > 0) mine--;                           /* index of our own layer */
-    w->quoted = w->have_carrier = false;
-    w->latch = 0;
-    for (size_t i = 0; i < mine; i++)
-        if (l[i].proto && (l[i].proto == me || l[i].proto == st->icmpv6)) w->quoted = true;
-    for (size_t i = mine; i-- > 0;) {
+    for (size_t i = n ? n - 1 : 0; i-- > 0;) {
         if (!l[i].proto || (l[i].proto != st->ip && l[i].proto != st->ipv6)) continue;
         const struct trawl_frame *f = trawl_packet_frame(pkt);
-        struct trawl_buf fb = trawl_buf_make(trawl_packet_data(pkt), f->caplen, f->len, &w->latch);
-        w->carrier = trawl_buf_tail(&fb, l[i].offset);
-        w->have_carrier = true;
-        return;
+        uint8_t latch = 0;
+        struct trawl_buf fb = trawl_buf_make(trawl_packet_data(pkt), f->caplen, f->len, &latch);
+        struct trawl_buf h = trawl_buf_tail(&fb, l[i].offset);
+        return trawl_buf_has(&h, 0, 9) && (trawl_buf_u8(&h, 0) >> 4) == 4 ? trawl_buf_u8(&h, 8) : -1;
     }
+    return -1;
 }
 
 /* Internet checksum (RFC 1071) over n present bytes: 0 when the data carries a right one. */
@@ -165,14 +153,10 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     struct icmp_state *st = state;
     uint32_t len = trawl_buf_len(b);
     if (len == 0) return 0;
-    struct where w;
-    locate(pkt, st, &w);
-    bool cols = trawl_cols_wanted(pkt) && !w.quoted;
-    /* Quoted ourselves (an error about an ICMP message): the quote is cut on purpose, so
-     * running off its end is not an error of this packet; read with a latch of our own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (w.quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    bool quoted = trawl_packet_in_quote(pkt);       /* an error about an ICMP message */
+    bool fragment = trawl_packet_hints(pkt) & TRAWL_HINT_FRAGMENT;
+    bool cols = trawl_cols_wanted(pkt);
+    int ttl = cols ? carrier_ttl(pkt, st) : -1;
     /* tshark reads the type, the code and byte 5 (the RFC 4884 length) before it shows
      * anything: fewer than 6 bytes show nothing. */
     if (!trawl_buf_need(b, 0, 6)) return (int)len;
@@ -197,9 +181,7 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         trawl_add_uint(pkt, F_CHECKSUM, trawl_buf_u16be(b, 2));
         if (trawl_wants(pkt, F_CHECKSUM_STATUS)) {
             /* A message in a first fragment carries only part of what its checksum covers. */
-            bool fragment = w.have_carrier && (trawl_buf_u8(&w.carrier, 0) >> 4) == 4 &&
-                            (trawl_buf_u16be(&w.carrier, 6) & 0x3fff) != 0;
-            if (!w.quoted && !fragment && trawl_buf_caplen(b) == len)
+            if (!quoted && !fragment && trawl_buf_caplen(b) == len)
                 trawl_add_uint(pkt, F_CHECKSUM_STATUS, inet_cksum(trawl_buf_ptr(b, 0, len), len) == 0);
             else
                 trawl_add_uint(pkt, F_CHECKSUM_STATUS, 2);
@@ -270,7 +252,7 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
                 want = ihl + orig_len * 4u;          /* RFC 4884: extensions follow the quote */
         }
         if (want < qlen) q = trawl_buf_sub(&q, 0, want);
-        trawl_dissect_proto(pkt, st->ip, &q);
+        trawl_dissect_quote(pkt, st->ip, &q);
     }
 
     if (cols) {
@@ -285,9 +267,7 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         }
         if (echo_like) {
             trawl_col_append(pkt, TRAWL_COL_INFO, " id=0x%04x, seq=%u/%u", ident, seq, seq_le);
-            if (w.have_carrier && trawl_buf_has(&w.carrier, 0, 9) &&
-                (trawl_buf_u8(&w.carrier, 0) >> 4) == 4)
-                trawl_col_append(pkt, TRAWL_COL_INFO, ", ttl=%u", trawl_buf_u8(&w.carrier, 8));
+            if (ttl >= 0) trawl_col_append(pkt, TRAWL_COL_INFO, ", ttl=%d", ttl);
         }
     }
     return (int)len;
@@ -318,7 +298,6 @@ static int icmp_handoff(struct trawl_init *ctx)
     struct icmp_state *st = trawl_init_state(ctx);
     st->ip = trawl_proto_find(ctx, "ip");
     st->ipv6 = trawl_proto_find(ctx, "ipv6");
-    st->icmpv6 = trawl_proto_find(ctx, "icmpv6");
     if (!trawl_table_find(ctx, "ip.proto")) {
         trawl_init_log(ctx, TRAWL_LOG_WARN, "no \"ip.proto\" table (is the ipv4 plugin loaded?)");
         return 0;

@@ -9,11 +9,11 @@
  *   |                         Message body                          |
  *
  * Errors (1 to 4) quote as much of the offending packet as fits: dissected with the "ipv6"
- * dissector, as tshark does (ipv6.src shows "outer,inner"). The quoted layers see the "icmpv6"
- * layer below them: they accept the cut and leave the columns to us; our info column is set
- * last. ND options are TLVs in 8-byte units: a length of 0 or one running past the message
- * latches MALFORMED and ends the walk. The checksum is not verified (it covers an IPv6
- * pseudo-header we do not see).
+ * dissector as a quotation (trawl_dissect_quote), as tshark does (ipv6.src shows "outer,inner").
+ * The quoted layers know it: they accept the cut, the columns are ours, and a cut quote is not an
+ * error of the packet; our protocol column is set after the quote, so it stays. ND options are
+ * TLVs in 8-byte units: a length of 0 or one running past the message latches MALFORMED and ends
+ * the walk. The checksum is not verified (it covers an IPv6 pseudo-header we do not see).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +142,6 @@ static const struct trawl_field_def fields[F_COUNT] = {
 struct icmpv6_state {
     const struct trawl_proto *proto;
     const struct trawl_proto *ipv6;         /* for the quoted packet of errors */
-    const struct trawl_proto *icmp;         /* the layers below (may be NULL) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -154,37 +153,19 @@ static const char *vname(const struct trawl_value_name *t, unsigned v)
     return NULL;
 }
 
-static void mark_malformed(struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
-
 static void add_marker(struct trawl_packet *pkt, unsigned idx)
 {
     trawl_tree_push(pkt, idx);
     trawl_tree_pop(pkt);
 }
 
-/* Is an icmp/icmpv6 layer below ours (are we inside an error's quote)? */
-static bool quoted_below(const struct trawl_packet *pkt, const struct icmpv6_state *st)
-{
-    size_t n;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    const struct trawl_proto *me = trawl_packet_proto(pkt);
-    size_t mine = n;
-    while (mine > 0 && l[mine - 1].proto != me) mine--;
-    for (size_t i = 0; i + 1 < mine; i++)
-        if (l[i].proto && (l[i].proto == me || l[i].proto == st->icmp)) return true;
-    return false;
-}
-
-/* The hop limit of the IPv6 header carrying us (the last ipv6 layer before ours), or -1. */
+/* The hop limit of the IPv6 header carrying us (the last ipv6 layer before ours), or -1: for
+ * the info column of echoes. Call it before adding layers (ours is then the last). */
 static int carrier_hop_limit(const struct trawl_packet *pkt, const struct icmpv6_state *st)
 {
     size_t n;
     const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    const struct trawl_proto *me = trawl_packet_proto(pkt);
-    size_t mine = n;
-    while (mine > 0 && l[mine - 1].proto != me) mine--;
-    if (mine > 0) mine--;
-    for (size_t i = mine; i-- > 0;) {
+    for (size_t i = n ? n - 1 : 0; i-- > 0;) {
         if (!l[i].proto || l[i].proto != st->ipv6) continue;
         const struct trawl_frame *f = trawl_packet_frame(pkt);
         uint8_t latch = 0;
@@ -212,7 +193,7 @@ static void dissect_nd_options(struct trawl_packet *pkt, struct trawl_buf *b, ui
         trawl_add_uint(pkt, F_OPT_LENGTH, units);
         if (olen == 0 || olen > len - off) {
             add_marker(pkt, F_OPT_INVALID_LEN);
-            mark_malformed(b);
+            trawl_buf_mark_malformed(b);
             return;
         }
         if (!trawl_buf_need(b, off, olen)) return;      /* cut by the snaplen */
@@ -287,13 +268,7 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
     struct icmpv6_state *st = state;
     uint32_t len = trawl_buf_len(b);
     if (len == 0) return 0;
-    bool quoted = quoted_below(pkt, st);
-    bool cols = trawl_cols_wanted(pkt) && !quoted;
-    /* Quoted ourselves: the quote is cut on purpose, so running off its end is not an error
-     * of this packet; read with a latch of our own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    bool cols = trawl_cols_wanted(pkt);             /* not in a quote: the quoting layer's */
     if (!trawl_buf_need(b, 0, 1)) return (int)len;
     uint8_t type = trawl_buf_u8(b, 0);
     trawl_add_uint(pkt, F_TYPE, type);
@@ -302,8 +277,8 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
     trawl_add_uint(pkt, F_CODE, code);
     if (trawl_buf_need(b, 2, 2)) trawl_add_uint(pkt, F_CHECKSUM, trawl_buf_u16be(b, 2));
 
-    /* The info column is built in a local buffer and set at the end, over whatever a quoted
-     * packet's layers wrote into it. */
+    /* The info column is built in a local buffer and set at the end (the ND options then
+     * append their link-layer addresses). */
     char info[256];
     size_t at = 0;
 #define INFO(...) do { if (cols && at < sizeof info) \
@@ -327,7 +302,7 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
         if (type == 4) trawl_add_uint(pkt, F_POINTER, trawl_buf_u32be(b, 4));
         if (len > 8 && st->ipv6) {
             struct trawl_buf q = trawl_buf_tail(b, 8);
-            trawl_dissect_proto(pkt, st->ipv6, &q);
+            trawl_dissect_quote(pkt, st->ipv6, &q);
         }
         break;
     case 128: case 129: {
@@ -336,7 +311,7 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
         trawl_add_uint(pkt, F_ECHO_ID, id);
         trawl_add_uint(pkt, F_ECHO_SEQ, seq);
         INFO(" id=0x%04x, seq=%u", id, seq);
-        int hl = cols ? carrier_hop_limit(pkt, st) : -1;
+        int hl = cols ? carrier_hop_limit(pkt, st) : -1;   /* no layer added since we started */
         if (hl >= 0) INFO(", hop limit=%d", hl);
         break;
     }
@@ -446,7 +421,6 @@ static int icmpv6_handoff(struct trawl_init *ctx)
 {
     struct icmpv6_state *st = trawl_init_state(ctx);
     st->ipv6 = trawl_proto_find(ctx, "ipv6");
-    st->icmp = trawl_proto_find(ctx, "icmp");
     if (!trawl_table_find(ctx, "ip.proto")) {
         trawl_init_log(ctx, TRAWL_LOG_WARN, "no \"ip.proto\" table (is the ipv4 plugin loaded?)");
         return 0;

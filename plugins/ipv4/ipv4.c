@@ -18,11 +18,15 @@
  * Lengths follow tshark 4.0: an IHL below 5 stops after ip.hdr_len; a total length below the
  * header length stops after ip.len (0 is taken as TSO and replaced by the length we were
  * given); a total length past the end of what we were given is kept (fields print as tshark
- * prints them) and latches MALFORMED. Inside an ICMP error the quoted datagram is normally cut,
- * so there a long total length is not an error and the columns stay the outer packet's.
+ * prints them) and latches MALFORMED. Inside a quotation (an ICMP error's quoted datagram,
+ * trawl_packet_in_quote) the datagram is normally cut, so there a long total length is not an
+ * error; the engine leaves the columns to the quoting layer and keeps our reads past the quote's
+ * end to our own layer.
  *
  * Fragments: no reassembly yet (it needs flows). Fragments are not decoded further, except a
- * first fragment cut short (it could never be reassembled), as tshark 4.0 does: see below.
+ * first fragment cut short (it could never be reassembled), as tshark 4.0 does: see below. Its
+ * payload goes on with TRAWL_HINT_FRAGMENT, so the transport layer knows its lengths may run
+ * past what it gets.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -98,7 +102,6 @@ struct ip_state {
     const struct trawl_proto *proto;        /* ours */
     const struct trawl_proto *ipv6;         /* version 6 behind ethertype 0x0800 */
     const struct trawl_table *ip_proto;     /* "ip.proto", which we declare */
-    const struct trawl_proto *icmp, *icmpv6;  /* to recognise an error's quote (may be NULL) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -110,25 +113,11 @@ static const char *ipproto_str(unsigned p)
     return "Unknown";
 }
 
-/* Latch MALFORMED on b: the packet contradicts itself even though no read went past an end. */
-static void mark_malformed(struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
-
 /* A flag-only marker (FT_NONE field). */
 static void add_marker(struct trawl_packet *pkt, unsigned idx)
 {
     trawl_tree_push(pkt, idx);
     trawl_tree_pop(pkt);
-}
-
-/* Are we the datagram quoted inside an ICMP or ICMPv6 error? Then a cut total length is
- * normal and the columns belong to the outer packet. */
-static bool in_icmp_error(const struct trawl_packet *pkt, const struct ip_state *st)
-{
-    size_t n;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    for (size_t i = 0; i < n; i++)
-        if (l[i].proto && (l[i].proto == st->icmp || l[i].proto == st->icmpv6)) return true;
-    return false;
 }
 
 /* Internet checksum (RFC 1071) over n present bytes. */
@@ -172,12 +161,12 @@ static bool dissect_options(struct trawl_packet *pkt, struct trawl_buf *o, uint3
             off++;
             continue;
         }
-        if (off + 2 > len) { add_marker(pkt, F_OPT_LEN_INVALID); mark_malformed(o); return true; }
+        if (off + 2 > len) { add_marker(pkt, F_OPT_LEN_INVALID); trawl_buf_mark_malformed(o); return true; }
         if (!trawl_buf_need(o, off + 1, 1)) return true;
         uint8_t olen = trawl_buf_u8(o, off + 1);
         if (olen < 2 || olen > len - off) {
             add_marker(pkt, F_OPT_LEN_INVALID);
-            mark_malformed(o);
+            trawl_buf_mark_malformed(o);
             return true;
         }
         if (!trawl_buf_need(o, off, olen)) return true;   /* cut short */
@@ -187,7 +176,7 @@ static bool dissect_options(struct trawl_packet *pkt, struct trawl_buf *o, uint3
         bool route_or_ts = type == 7 || type == 68 || type == 131 || type == 137;
         if ((route_or_ts && olen < 3) || ((type == 136 || type == 148) && olen != 4)) {
             add_marker(pkt, F_OPT_LEN_INVALID);
-            mark_malformed(o);
+            trawl_buf_mark_malformed(o);
             return false;
         }
         switch (type) {
@@ -251,13 +240,9 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
     struct ip_state *st = state;
     uint32_t given = trawl_buf_len(b);
     if (given == 0) return 0;
-    bool quoted = in_icmp_error(pkt, st);
-    bool cols = trawl_cols_wanted(pkt) && !quoted;
-    /* A quote is cut on purpose: running off its end is neither truncation nor malformation
-     * of the ICMP packet, so the quoted datagram reads with a latch of its own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    /* The datagram an ICMP error quotes is cut on purpose: a long total length is normal. */
+    bool quoted = trawl_packet_in_quote(pkt);
+    bool cols = trawl_cols_wanted(pkt);
     uint8_t vhl = trawl_buf_u8(b, 0);
     if (!trawl_buf_ok(b)) return (int)given;   /* nothing captured: truncated, latched */
     unsigned version = vhl >> 4, hlen = (vhl & 0x0f) * 4u;
@@ -271,14 +256,14 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
     trawl_add_uint(pkt, F_VERSION, version);
     if (version != 4) {
         add_marker(pkt, F_BOGUS_VERSION);
-        mark_malformed(b);
+        trawl_buf_mark_malformed(b);
         if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "Bogus IPv4 version (%u, must be 4)", version);
         return (int)given;
     }
     trawl_add_uint(pkt, F_HDR_LEN, hlen);
     if (hlen < 20) {
         add_marker(pkt, F_BOGUS_HDR_LEN);
-        mark_malformed(b);
+        trawl_buf_mark_malformed(b);
         if (cols)
             trawl_col_set(pkt, TRAWL_COL_INFO, "Bogus IP header length (%u, must be at least 20)", hlen);
         return (int)given;
@@ -300,7 +285,7 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
         } else {
             trawl_add_uint(pkt, F_LEN, tot);
             add_marker(pkt, F_BOGUS_LEN);
-            mark_malformed(b);
+            trawl_buf_mark_malformed(b);
             if (cols)
                 trawl_col_set(pkt, TRAWL_COL_INFO, "Bogus IP length (%u, less than header length %u)",
                               tot, hlen);
@@ -309,7 +294,7 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
     }
     trawl_add_uint(pkt, F_LEN, tot);
     /* The datagram's own view. A total length past what we were given latches MALFORMED here
-     * (the view is clamped), except inside an ICMP error where the quote is cut on purpose. */
+     * (the view is clamped), except inside a quote, cut on purpose. */
     if (tot > given && !quoted) add_marker(pkt, F_BOGUS_LEN);
     struct trawl_buf ip = (quoted && tot > given) ? *b : trawl_buf_sub(b, 0, tot);
 
@@ -399,8 +384,10 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
         return (int)trawl_buf_len(&ip);
     }
     if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(proto), proto);
-    if (trawl_buf_len(&pl) > 0 && st->ip_proto)
+    if (trawl_buf_len(&pl) > 0 && st->ip_proto) {
+        if (mf) trawl_packet_hint(pkt, TRAWL_HINT_FRAGMENT);   /* a first fragment, cut short */
         trawl_dissect_table(pkt, st->ip_proto, proto, &pl);
+    }
     return (int)trawl_buf_len(&ip);
 }
 
@@ -433,8 +420,6 @@ static int ip_handoff(struct trawl_init *ctx)
     struct ip_state *st = trawl_init_state(ctx);
     st->ip_proto = trawl_table_find(ctx, "ip.proto");
     st->ipv6 = trawl_proto_find(ctx, "ipv6");
-    st->icmp = trawl_proto_find(ctx, "icmp");
-    st->icmpv6 = trawl_proto_find(ctx, "icmpv6");
     trawl_table_add(ctx, "ip.proto", 4, st->proto);          /* IP in IP (RFC 2003) */
     if (trawl_table_find(ctx, "ethertype")) trawl_table_add(ctx, "ethertype", 0x0800, st->proto);
     if (trawl_table_find(ctx, "ppp.protocol")) trawl_table_add(ctx, "ppp.protocol", 0x0021, st->proto);

@@ -14,11 +14,12 @@
  *   +---------------------------------------------------------------+
  *
  * The datagram's view is 40 + payload length bytes; a payload length past what we were given
- * latches MALFORMED (not inside an ICMPv6 error, whose quote is cut on purpose). A payload
+ * latches MALFORMED (not inside a quotation, an ICMPv6 error's, cut on purpose). A payload
  * length of 0 with a hop-by-hop header carrying a jumbo payload option is a jumbogram: then
  * that option sizes the view. Extension headers (0, 43, 44, 60) are walked here, at most
  * MAX_EXT_HEADERS of them; a header running past the datagram latches and ends the walk.
- * The last next header is dispatched on "ip.proto" (declared by the ipv4 plugin).
+ * The last next header is dispatched on "ip.proto" (declared by the ipv4 plugin), with
+ * TRAWL_HINT_IPV6 (UDP reads a length of 0 as a jumbogram).
  *
  * Fragments: no reassembly yet. Atomic fragments (offset 0, M=0, RFC 6946) are dissected
  * through; other fragments are not decoded further (tshark 4.0 neither, unless it reassembles
@@ -113,7 +114,6 @@ static const struct trawl_field_def fields[F_COUNT] = {
 struct ipv6_state {
     const struct trawl_proto *proto;
     const struct trawl_table *ip_proto;     /* "ip.proto", declared by the ipv4 plugin */
-    const struct trawl_proto *icmp, *icmpv6;  /* to recognise an error's quote (may be NULL) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -125,23 +125,10 @@ static const char *ipproto_str(unsigned p)
     return "Unknown";
 }
 
-static void mark_malformed(struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
-
 static void add_marker(struct trawl_packet *pkt, unsigned idx)
 {
     trawl_tree_push(pkt, idx);
     trawl_tree_pop(pkt);
-}
-
-/* Are we the packet quoted inside an ICMP or ICMPv6 error? Then a cut payload length is
- * normal and the columns belong to the outer packet. */
-static bool in_icmp_error(const struct trawl_packet *pkt, const struct ipv6_state *st)
-{
-    size_t n;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    for (size_t i = 0; i < n; i++)
-        if (l[i].proto && (l[i].proto == st->icmp || l[i].proto == st->icmpv6)) return true;
-    return false;
 }
 
 /* Options of a hop-by-hop or destination options header (RFC 8200 section 4.2), in the len
@@ -165,14 +152,14 @@ static bool dissect_options(struct trawl_packet *pkt, struct trawl_buf *o, uint3
             off++;
             continue;
         }
-        if (off + 2 > len) { add_marker(pkt, F_OPT_INVALID_LEN); mark_malformed(o); return true; }
+        if (off + 2 > len) { add_marker(pkt, F_OPT_INVALID_LEN); trawl_buf_mark_malformed(o); return true; }
         if (!trawl_buf_need(o, off + 1, 1)) return false;
         uint8_t dlen = trawl_buf_u8(o, off + 1);
         if ((uint32_t)dlen > len - off - 2) {
             trawl_add_uint(pkt, F_OPT_TYPE, type);
             trawl_add_uint(pkt, F_OPT_LENGTH, dlen);
             add_marker(pkt, F_OPT_INVALID_LEN);
-            mark_malformed(o);
+            trawl_buf_mark_malformed(o);
             return (uint64_t)off + 2 + dlen <= room;
         }
         trawl_add_uint(pkt, F_OPT_TYPE, type);
@@ -238,7 +225,7 @@ static bool dissect_routing(struct trawl_packet *pkt, struct trawl_buf *hdr, con
         }
         if (len8 & 1) {                         /* half an address: flagged, the walk goes on */
             add_marker(pkt, F_RT_INVALID_LEN);
-            mark_malformed(hdr);
+            trawl_buf_mark_malformed(hdr);
         }
         return true;
     case 2: {                                   /* Mobile IPv6: one home address */
@@ -249,7 +236,7 @@ static bool dissect_routing(struct trawl_packet *pkt, struct trawl_buf *hdr, con
         }
         if (len8 != 2) {                        /* flagged, the walk goes on (as tshark) */
             add_marker(pkt, F_RT_INVALID_LEN);
-            mark_malformed(hdr);
+            trawl_buf_mark_malformed(hdr);
         }
         return true;
     }
@@ -274,7 +261,7 @@ static bool dissect_routing(struct trawl_packet *pkt, struct trawl_buf *hdr, con
     }
     /* More segments announced than the header holds. */
     add_marker(pkt, F_RT_INVALID_LEN);
-    mark_malformed(hdr);
+    trawl_buf_mark_malformed(hdr);
     return false;
 }
 
@@ -291,13 +278,9 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     struct ipv6_state *st = state;
     uint32_t given = trawl_buf_len(b);
     if (given == 0) return 0;
-    bool quoted = in_icmp_error(pkt, st);
-    bool cols = trawl_cols_wanted(pkt) && !quoted;
-    /* A quote is cut on purpose: running off its end is neither truncation nor malformation
-     * of the ICMPv6 packet, so the quoted packet reads with a latch of its own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    /* The packet an ICMPv6 error quotes is cut on purpose: a long payload length is normal. */
+    bool quoted = trawl_packet_in_quote(pkt);
+    bool cols = trawl_cols_wanted(pkt);
     if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s", "");   /* a lower layer's text is not ours */
     uint32_t w0 = trawl_buf_u32be(b, 0);
     if (!trawl_buf_ok(b)) {
@@ -309,7 +292,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     trawl_add_uint(pkt, F_VERSION, version);
     if (version != 6) {
         add_marker(pkt, F_BOGUS_VERSION);
-        mark_malformed(b);
+        trawl_buf_mark_malformed(b);
         if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "Bogus IPv6 version (%u, must be 6)", version);
         return (int)given;
     }
@@ -417,8 +400,10 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         if (nxt == 59) trawl_col_set(pkt, TRAWL_COL_INFO, "IPv6 no next header");
         else trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(nxt), nxt);
     }
-    if (nxt != 59 && trawl_buf_len(&pl) > 0 && st->ip_proto)
+    if (nxt != 59 && trawl_buf_len(&pl) > 0 && st->ip_proto) {
+        trawl_packet_hint(pkt, TRAWL_HINT_IPV6);
         trawl_dissect_table(pkt, st->ip_proto, nxt, &pl);
+    }
     return (int)trawl_buf_len(&ip);
 }
 
@@ -446,8 +431,6 @@ static int ipv6_handoff(struct trawl_init *ctx)
 {
     struct ipv6_state *st = trawl_init_state(ctx);
     st->ip_proto = trawl_table_find(ctx, "ip.proto");
-    st->icmp = trawl_proto_find(ctx, "icmp");
-    st->icmpv6 = trawl_proto_find(ctx, "icmpv6");
     if (!st->ip_proto) {
         trawl_init_log(ctx, TRAWL_LOG_WARN, "no \"ip.proto\" table (is the ipv4 plugin loaded?): "
                        "IPv6 payloads will not be decoded");

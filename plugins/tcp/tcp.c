@@ -23,9 +23,9 @@
  * heuristics), unreassembled.
  *
  * Following tshark 4.0: ports are shown once 4 bytes are there, the rest needs 16; a data
- * offset below 5 stops after tcp.seq_raw and tcp.hdr_len. Inside an ICMP error (a quoted
- * header, usually cut after 8 bytes) or an IP fragment there is no tcp.len and the payload is
- * not dissected.
+ * offset below 5 stops after tcp.seq_raw and tcp.hdr_len. Inside an ICMP error's quote
+ * (trawl_packet_in_quote: a header usually cut after 8 bytes) or a first IP fragment
+ * (TRAWL_HINT_FRAGMENT from the IP layer) there is no tcp.len and the payload is not dissected.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,63 +101,14 @@ struct tcp_state {
     const struct trawl_proto *proto;
     const struct trawl_table *ports;        /* "tcp.port", declared here */
     const struct trawl_heur_list *heur;     /* "tcp", declared here */
-    const struct trawl_proto *ip, *ipv6, *icmp, *icmpv6;  /* the layers below (may be NULL) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static void mark_malformed(struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
 
 static void add_marker(struct trawl_packet *pkt, unsigned idx)
 {
     trawl_tree_push(pkt, idx);
     trawl_tree_pop(pkt);
-}
-
-/* What the layers below say about us: quoted = we are inside an ICMP/ICMPv6 error's quote;
- * fragment = the IP datagram carrying us (the nearest ip/ipv6 layer below) is a fragment, so
- * our view is only part of the segment. Read from the frame's bytes with a latch of our own. */
-struct below { bool quoted, fragment; };
-
-static struct below look_below(const struct trawl_packet *pkt, const struct tcp_state *st)
-{
-    struct below r = { false, false };
-    size_t n;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    const struct trawl_proto *me = trawl_packet_proto(pkt);
-    size_t mine = n;
-    while (mine > 0 && l[mine - 1].proto != me) mine--;
-    if (mine-- == 0) return r;
-    size_t ipl = n;
-    for (size_t i = 0; i < mine; i++) {
-        const struct trawl_proto *p = l[i].proto;
-        if (!p) continue;
-        if (p == st->icmp || p == st->icmpv6) r.quoted = true;
-        else if (p == st->ip || p == st->ipv6) ipl = i;
-    }
-    if (ipl == n || l[mine].offset < l[ipl].offset) return r;
-    const struct trawl_frame *f = trawl_packet_frame(pkt);
-    uint8_t latch = 0;
-    struct trawl_buf fb = trawl_buf_make(trawl_packet_data(pkt), f->caplen, f->len, &latch);
-    struct trawl_buf h = trawl_buf_tail(&fb, l[ipl].offset);
-    uint32_t end = l[mine].offset - l[ipl].offset;      /* where we start in the IP datagram */
-    if (!trawl_buf_has(&h, 0, 8)) return r;
-    unsigned version = trawl_buf_u8(&h, 0) >> 4;
-    if (version == 4) {
-        r.fragment = (trawl_buf_u16be(&h, 6) & 0x3fff) != 0;     /* MF or an offset */
-    } else if (version == 6) {
-        /* Walk the extension headers up to us, looking for a fragment header. */
-        uint8_t nxt = trawl_buf_u8(&h, 6);
-        uint32_t off = 40;
-        for (unsigned k = 0; k < 16 && off < end && trawl_buf_has(&h, off, 8); k++) {
-            if (nxt == 44) { r.fragment = (trawl_buf_u16be(&h, off + 2) & 0xfff9) != 0; break; }
-            if (nxt != 0 && nxt != 43 && nxt != 60) break;
-            uint32_t hl = (trawl_buf_u8(&h, off + 1) + 1u) * 8;
-            nxt = trawl_buf_u8(&h, off);
-            off += hl;
-        }
-    }
-    return r;
 }
 
 /* "[SYN, ACK]" contents, in tshark's order (lowest bit first). */
@@ -192,12 +143,12 @@ static void dissect_options(struct trawl_packet *pkt, struct trawl_buf *o, uint3
             off++;
             continue;
         }
-        if (off + 2 > len) { add_marker(pkt, F_OPT_LEN_INVALID); mark_malformed(o); return; }
+        if (off + 2 > len) { add_marker(pkt, F_OPT_LEN_INVALID); trawl_buf_mark_malformed(o); return; }
         if (!trawl_buf_need(o, off + 1, 1)) return;
         uint8_t olen = trawl_buf_u8(o, off + 1);
         if (olen < 2 || olen > len - off) {
             add_marker(pkt, F_OPT_LEN_INVALID);
-            mark_malformed(o);
+            trawl_buf_mark_malformed(o);
             return;
         }
         trawl_add_uint(pkt, F_OPT_KIND, kind);
@@ -282,13 +233,10 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     struct tcp_state *st = state;
     uint32_t given = trawl_buf_len(b);
     if (given == 0) return 0;
-    struct below below = look_below(pkt, st);
-    bool cols = trawl_cols_wanted(pkt) && !below.quoted;
-    /* A quote is cut on purpose (often 8 bytes of us): running off its end is neither
-     * truncation nor malformation of the ICMP packet, so we read it with a latch of our own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (below.quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    /* Inside an ICMP error's quote (often 8 bytes of us) or a first IP fragment our view is
+     * only part of the segment. */
+    bool partial = trawl_packet_in_quote(pkt) || (trawl_packet_hints(pkt) & TRAWL_HINT_FRAGMENT);
+    bool cols = trawl_cols_wanted(pkt);
 
     if (!trawl_buf_need(b, 0, 4)) return (int)given;
     uint16_t sport = trawl_buf_u16be(b, 0), dport = trawl_buf_u16be(b, 2);
@@ -307,7 +255,7 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     /* Segment length from the IP length (our view), not from what was captured. Not known
      * in a quote or a fragment (our view is part of the segment), nor when the header is
      * longer than the segment. */
-    bool have_len = !below.quoted && !below.fragment && given >= hlen;
+    bool have_len = !partial && given >= hlen;
     uint32_t seglen = have_len ? given - hlen : 0;
     if (have_len) trawl_add_uint(pkt, F_LEN, seglen);
     if (cols) {
@@ -321,7 +269,7 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     if (hlen < 20) {
         trawl_add_uint(pkt, F_HDR_LEN, hlen);
         add_marker(pkt, F_BOGUS_HDR_LEN);
-        mark_malformed(b);
+        trawl_buf_mark_malformed(b);
         if (cols)
             trawl_col_append(pkt, TRAWL_COL_INFO, ", bogus TCP header length (%u, must be at least 20)", hlen);
         return (int)given;
@@ -409,10 +357,6 @@ static int tcp_handoff(struct trawl_init *ctx)
     struct tcp_state *st = trawl_init_state(ctx);
     st->ports = trawl_table_find(ctx, "tcp.port");
     st->heur = trawl_heur_find(ctx, "tcp");
-    st->ip = trawl_proto_find(ctx, "ip");
-    st->ipv6 = trawl_proto_find(ctx, "ipv6");
-    st->icmp = trawl_proto_find(ctx, "icmp");
-    st->icmpv6 = trawl_proto_find(ctx, "icmpv6");
     if (!trawl_table_find(ctx, "ip.proto")) {
         trawl_init_log(ctx, TRAWL_LOG_WARN, "no \"ip.proto\" table (is the ipv4 plugin loaded?)");
         return 0;

@@ -11,9 +11,10 @@
  * The view we get is the IP payload. The payload handed on is sized by udp.length, as tshark
  * does: shorter than the IP payload, the rest is not UDP's (a length of 8 leaves no payload);
  * below 8 is malformed and nothing is handed on; longer than the IP payload (outside an ICMP
- * error's quote, cut on purpose, and a first fragment, which the IP layer hands on only when
- * it is cut short) is malformed: flagged (udp.length.bad), latched, and what is there is still
- * handed on, as tshark does. Over IPv6 a length of 0 is a jumbogram.
+ * error's quote, trawl_packet_in_quote, cut on purpose, and a first fragment, TRAWL_HINT_FRAGMENT,
+ * which the IP layer hands on only when it is cut short) is malformed: flagged (udp.length.bad),
+ * latched, and what is there is still handed on, as tshark does. Over IPv6 (TRAWL_HINT_IPV6) a
+ * length of 0 is a jumbogram.
  */
 #include <stdlib.h>
 #include <trawl/trawl.h>
@@ -38,10 +39,7 @@ struct udp_state {
     const struct trawl_proto *proto;
     const struct trawl_table *ports;        /* "udp.port", declared here */
     const struct trawl_heur_list *heur;     /* "udp", declared here */
-    const struct trawl_proto *ip, *ipv6, *icmp, *icmpv6;  /* the layers below (may be NULL) */
 };
-
-static void mark_malformed(struct trawl_buf *b) { *b->err |= TRAWL_BUF_MALFORMED; }
 
 static void add_marker(struct trawl_packet *pkt, unsigned idx)
 {
@@ -49,66 +47,16 @@ static void add_marker(struct trawl_packet *pkt, unsigned idx)
     trawl_tree_pop(pkt);
 }
 
-/* What the layers below say about us: quoted = we are inside an ICMP/ICMPv6 error's quote;
- * fragment = the IP datagram carrying us (the nearest ip/ipv6 layer below) is a fragment, so
- * our view is only part of the datagram; ipv6 = that layer is IPv6 (jumbograms). Read from the
- * frame's bytes with a latch of our own. */
-struct below { bool quoted, fragment, ipv6; };
-
-static struct below look_below(const struct trawl_packet *pkt, const struct udp_state *st)
-{
-    struct below r = { false, false, false };
-    size_t n;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
-    const struct trawl_proto *me = trawl_packet_proto(pkt);
-    size_t mine = n;
-    while (mine > 0 && l[mine - 1].proto != me) mine--;
-    if (mine-- == 0) return r;
-    size_t ipl = n;
-    for (size_t i = 0; i < mine; i++) {
-        const struct trawl_proto *p = l[i].proto;
-        if (!p) continue;
-        if (p == st->icmp || p == st->icmpv6) r.quoted = true;
-        else if (p == st->ip || p == st->ipv6) ipl = i;
-    }
-    if (ipl == n || l[mine].offset < l[ipl].offset) return r;
-    const struct trawl_frame *f = trawl_packet_frame(pkt);
-    uint8_t latch = 0;
-    struct trawl_buf fb = trawl_buf_make(trawl_packet_data(pkt), f->caplen, f->len, &latch);
-    struct trawl_buf h = trawl_buf_tail(&fb, l[ipl].offset);
-    uint32_t end = l[mine].offset - l[ipl].offset;      /* where we start in the IP datagram */
-    if (!trawl_buf_has(&h, 0, 8)) return r;
-    unsigned version = trawl_buf_u8(&h, 0) >> 4;
-    if (version == 4) {
-        r.fragment = (trawl_buf_u16be(&h, 6) & 0x3fff) != 0;     /* MF or an offset */
-    } else if (version == 6) {
-        r.ipv6 = true;
-        /* Walk the extension headers up to us, looking for a fragment header. */
-        uint8_t nxt = trawl_buf_u8(&h, 6);
-        uint32_t off = 40;
-        for (unsigned k = 0; k < 16 && off < end && trawl_buf_has(&h, off, 8); k++) {
-            if (nxt == 44) { r.fragment = (trawl_buf_u16be(&h, off + 2) & 0xfff9) != 0; break; }
-            if (nxt != 0 && nxt != 43 && nxt != 60) break;
-            uint32_t hl = (trawl_buf_u8(&h, off + 1) + 1u) * 8;
-            nxt = trawl_buf_u8(&h, off);
-            off += hl;
-        }
-    }
-    return r;
-}
-
 static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state)
 {
     struct udp_state *st = state;
     uint32_t given = trawl_buf_len(b);
     if (given == 0) return 0;
-    struct below below = look_below(pkt, st);
-    bool cols = trawl_cols_wanted(pkt) && !below.quoted;
-    /* A quote is cut on purpose: running off its end is neither truncation nor malformation
-     * of the ICMP packet, so we read it with a latch of our own. */
-    uint8_t quote_latch = 0;
-    struct trawl_buf qv;
-    if (below.quoted) { qv = *b; qv.err = &quote_latch; b = &qv; }
+    /* Inside an ICMP error's quote (cut on purpose) or a first IP fragment our view is only
+     * part of the datagram: a length past it is no error. */
+    unsigned hints = trawl_packet_hints(pkt);
+    bool partial = trawl_packet_in_quote(pkt) || (hints & TRAWL_HINT_FRAGMENT);
+    bool cols = trawl_cols_wanted(pkt);
 
     if (!trawl_buf_need(b, 0, 4)) return (int)given;
     uint16_t sport = trawl_buf_u16be(b, 0), dport = trawl_buf_u16be(b, 2);
@@ -121,15 +69,15 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
 
     uint32_t ulen = trawl_buf_u16be(b, 4);
     trawl_add_uint(pkt, F_LENGTH, ulen);
-    if (ulen == 0 && below.ipv6) ulen = given;        /* jumbogram */
+    if (ulen == 0 && (hints & TRAWL_HINT_IPV6)) ulen = given;   /* jumbogram */
     if (ulen < 8) {
         add_marker(pkt, F_LENGTH_BAD);
-        mark_malformed(b);
+        trawl_buf_mark_malformed(b);
         if (cols) trawl_col_append(pkt, TRAWL_COL_INFO, " [BAD UDP LENGTH %u < 8]", ulen);
         return (int)given;
     }
     struct trawl_buf pl;
-    if (ulen > given && (below.quoted || below.fragment)) {
+    if (ulen > given && partial) {
         pl = trawl_buf_tail(b, 8);                   /* a cut quote or a first fragment */
     } else {
         if (ulen > given) {
@@ -175,10 +123,6 @@ static int udp_handoff(struct trawl_init *ctx)
     struct udp_state *st = trawl_init_state(ctx);
     st->ports = trawl_table_find(ctx, "udp.port");
     st->heur = trawl_heur_find(ctx, "udp");
-    st->ip = trawl_proto_find(ctx, "ip");
-    st->ipv6 = trawl_proto_find(ctx, "ipv6");
-    st->icmp = trawl_proto_find(ctx, "icmp");
-    st->icmpv6 = trawl_proto_find(ctx, "icmpv6");
     if (!trawl_table_find(ctx, "ip.proto")) {
         trawl_init_log(ctx, TRAWL_LOG_WARN, "no \"ip.proto\" table (is the ipv4 plugin loaded?)");
         return 0;

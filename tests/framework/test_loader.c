@@ -243,6 +243,11 @@ static void test_quote_and_hints(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.hints=1;"));
     feed(e, (const uint8_t[]){ 0x01, 0x00, 0x01 }, 3);   /* hints do not outlive their call */
     CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.hints=0;"));
+    /* Key 0x41: hint, dispatch on key 2 (fxno refuses), then the heuristics on the same
+     * dispatch... the table call took the hint; the heuristic call after it must not see it. */
+    feed(e, (const uint8_t[]){ 0x41, 0xaa, 0xbb }, 3);
+    CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.vals, "fxchild.hints=0;"));
     trawl_engine_free(e);
 }
 

@@ -23,12 +23,13 @@ void test_l3l4_register(void);
 
 /* ---- fixture ------------------------------------------------------------------------------
  * T: the harness engine (fields, layers, flags). C: a second engine whose "text" sink (to
- * /dev/null) makes the dissectors fill the columns; its packet callback keeps them. */
+ * /dev/null) makes the dissectors fill the columns; its packet callback keeps them, and the
+ * layers with their flags and errors: "ip:icmp:ip[quoted]:udp[quoted,malformed]". */
 
 static struct th *T;
 static struct trawl_engine *C;
 static FILE *devnull;
-static char col_src[256], col_dst[256], col_info[512], col_proto[64];
+static char col_src[256], col_dst[256], col_info[512], col_proto[64], col_layers[512];
 
 static void on_cols(void *user, const struct trawl_packet *pkt)
 {
@@ -37,6 +38,20 @@ static void on_cols(void *user, const struct trawl_packet *pkt)
     snprintf(col_dst, sizeof col_dst, "%s", trawl_packet_col(pkt, TRAWL_COL_DST));
     snprintf(col_info, sizeof col_info, "%s", trawl_packet_col(pkt, TRAWL_COL_INFO));
     snprintf(col_proto, sizeof col_proto, "%s", trawl_packet_protocol(pkt));
+    size_t n, at = 0;
+    const struct trawl_layer *l = trawl_packet_layers(pkt, &n);
+    col_layers[0] = 0;
+    for (size_t i = 0; i < n && at < sizeof col_layers; i++) {
+        if (!l[i].proto || !strcmp(l[i].proto->name, "frame")) continue;
+        const char *q = l[i].flags & TRAWL_LAYER_QUOTED ? "quoted" : "";
+        const char *e = l[i].err & TRAWL_BUF_MALFORMED ? "malformed" :
+                        l[i].err & TRAWL_BUF_TRUNCATED ? "truncated" : "";
+        at += (size_t)snprintf(col_layers + at, sizeof col_layers - at, "%s%s", at ? ":" : "",
+                               l[i].proto->name);
+        if (*q || *e)
+            at += (size_t)snprintf(col_layers + at, sizeof col_layers - at, "[%s%s%s]", q,
+                                   *q && *e ? "," : "", e);
+    }
 }
 
 static int suite_init(void)
@@ -89,7 +104,7 @@ static void feed(int linktype, const char *hex, uint32_t caplen, uint32_t len)
     if (caplen == 0 || caplen > n) caplen = n;
     if (len == 0) len = caplen;
     CU_ASSERT_EQUAL(th_bytes(T, linktype, buf, caplen, len), 0);
-    col_src[0] = col_dst[0] = col_info[0] = col_proto[0] = 0;
+    col_src[0] = col_dst[0] = col_info[0] = col_proto[0] = col_layers[0] = 0;
     struct trawl_frame f = { .number = 1, .ts_ns = 1700000000123456789LL, .caplen = caplen,
                              .len = len, .linktype = linktype, .ts_precision = 9 };
     trawl_engine_feed(C, &f, buf);
@@ -119,6 +134,13 @@ static void feed(int linktype, const char *hex, uint32_t caplen, uint32_t len)
         if (strcmp(buf, want)) fprintf(stderr, "\n  column: want \"%s\" got \"%s\"", want, buf); \
     } while (0)
 #define INFO_IS(want) COL_IS(col_info, want)
+/* The layers with their flags and errors (see on_cols): the start of them, as a payload's
+ * dissectors may add more. */
+#define LAYER_FLAGS_START(want) do { \
+        CU_ASSERT_EQUAL(strncmp(col_layers, want, strlen(want)), 0); \
+        if (strncmp(col_layers, want, strlen(want))) \
+            fprintf(stderr, "\n  layer flags: want %s... got %s", want, col_layers); \
+    } while (0)
 
 enum { LT_ETH = 1, LT_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229 };
 enum { TRUNC = TRAWL_BUF_TRUNCATED, MALF = TRAWL_BUF_MALFORMED };
@@ -621,8 +643,11 @@ static void test_icmp_error_quoting_udp(void)
     CU_ASSERT_EQUAL(strncmp(th_layers(T), "sll:ip:icmp:ip:udp", 18), 0);
     CU_ASSERT_EQUAL(th_layer_errors(T, "ip"), 0);
     CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), 0);
+    /* The quoted layers (and whatever the quoted UDP payload brings) are flagged as such. */
+    LAYER_FLAGS_START("sll:ip:icmp:ip[quoted]:udp[quoted]");
     COL_IS(col_src, "10.24.82.188");
     COL_IS(col_dst, "10.188.191.1");
+    COL_IS(col_proto, "ICMP");                  /* not the quoted UDP's (nor DNS's) */
     INFO_IS("Destination unreachable (Port unreachable)");
 }
 
@@ -639,9 +664,12 @@ static void test_icmp_error_quotes(void)
     FIELD_IS("tcp.dstport", "443");
     ABSENT("tcp.seq_raw");                      /* tshark needs 16 bytes for those */
     ABSENT("tcp.len");
-    ERRORS_ARE(0);                              /* a cut quote is not an error */
+    ERRORS_ARE(0);                              /* a cut quote is not an error of the packet */
+    CU_ASSERT_EQUAL(th_layer_errors(T, "tcp"), MALF);   /* but the quoted TCP ran off its end */
+    LAYER_FLAGS_START("ip:icmp:ip[quoted]:tcp[quoted,malformed]");
     INFO_IS("Time-to-live exceeded (Time to live exceeded in transit)");
     COL_IS(col_src, "10.0.0.254");
+    COL_IS(col_proto, "ICMP");
 
     feed(LT_IPV4, "4500003800010000400165c50a0000fe0a0000020b00dee900000000450000240001000040016ed50a"
                   "0000020101010108000e0e00070001", 0, 0);
@@ -649,7 +677,9 @@ static void test_icmp_error_quotes(void)
     FIELD_IS("icmp.ident", "7");
     FIELD_IS("icmp.checksum.status", "1,2");
     ERRORS_ARE(0);
+    LAYER_FLAGS_START("ip:icmp:ip[quoted]:icmp[quoted]");
     INFO_IS("Time-to-live exceeded (Time to live exceeded in transit)");
+    COL_IS(col_proto, "ICMP");
 
     feed(LT_IPV4, "4500003800010000400166c20a0000010a0000020304626400000578450000300001000001119fab0a"
                   "00000208080808829a0035001c1234", 0, 0);
@@ -664,6 +694,82 @@ static void test_icmp_error_quotes(void)
     FIELD_IS("icmp.redir_gw", "10.0.0.7");
     FIELD_IS("ip.dst", "10.0.0.2,8.8.8.8");
     INFO_IS("Redirect             (Redirect for host)");
+}
+
+/* Hand-made: port unreachable quoting the IP header and only 4 bytes of UDP. The quoted UDP
+ * runs off the quote's end (its own layer says so) but the packet is neither truncated nor
+ * malformed, and its columns are ICMP's. */
+static void test_icmp_cut_quote(void)
+{
+    feed(LT_IPV4, "4500003400010000400160b7080808080a00000203037a2d00000000450000300001000001119fab0a"
+                  "00000208080808829a0035", 0, 0);
+    FIELD_IS("ip.len", "52,48");
+    FIELD_IS("icmp.checksum.status", "1");
+    FIELD_IS("udp.srcport", "33434");
+    FIELD_IS("udp.dstport", "53");
+    ABSENT("udp.length");
+    ABSENT("udp.length.bad");
+    ABSENT("ip.bogus_ip_length");               /* the quoted length 48 is cut on purpose */
+    LAYERS_ARE("ip:icmp:ip:udp");
+    ERRORS_ARE(0);
+    CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), MALF);
+    CU_ASSERT_EQUAL(th_layer_errors(T, "ip"), 0);
+    CU_ASSERT_STRING_EQUAL(col_layers, "ip:icmp:ip[quoted]:udp[quoted,malformed]");
+    COL_IS(col_src, "8.8.8.8");
+    COL_IS(col_dst, "10.0.0.2");
+    COL_IS(col_proto, "ICMP");
+    INFO_IS("Destination unreachable (Port unreachable)");
+
+    /* The same message cut by the snaplen inside the quote: that is the packet's truncation. */
+    feed(LT_IPV4, "4500003400010000400160b7080808080a00000203037a2d00000000450000300001000001119fab0a"
+                  "00000208080808829a0035", 50, 52);
+    FIELD_IS("icmp.checksum.status", "2");
+    ABSENT("udp.dstport");
+    ERRORS_ARE(0);                              /* ... not seen through the quote */
+    CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), TRUNC);
+}
+
+/* What the IP layers tell the next one (trawl_packet_hint): a first fragment cut short (its
+ * lengths are the datagram's), carried by IPv6 (a UDP length of 0 is a jumbogram). */
+static void test_ip_hints(void)
+{
+    /* ICMP echo in a first fragment whose total length (1000) runs past the packet: its checksum
+     * (right over what is here) covers bytes we do not have: not verified. */
+    feed(LT_IPV4, "450003e800012000400143120a0000010a000002080003e9123400017878787878787878", 0, 0);
+    FIELD_IS("ip.flags.mf", "1");
+    FIELD_IS("icmp.checksum.status", "2");
+    FIELD_IS("icmp.ident", "4660");
+    CU_ASSERT_EQUAL(th_layer_errors(T, "ip"), MALF);
+    CU_ASSERT_EQUAL(th_layer_errors(T, "icmp"), 0);
+    INFO_IS("Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
+
+    /* TCP in a first fragment cut by the snaplen (60 of 1500 bytes): the header, no tcp.len (the
+     * segment is longer than the fragment), nothing handed on. */
+    feed(LT_IPV4, "450005dc00012000400641190a0000010a0000029c4000500000000100000000501803e800000000797979"
+                  "7979797979797979797979797979797979", 60, 1500);
+    FIELD_IS("tcp.srcport", "40000");
+    FIELD_IS("tcp.flags", "0x0018");
+    FIELD_IS("tcp.window_size_value", "1000");
+    ABSENT("tcp.len");
+    LAYERS_ARE("ip:tcp");
+    ERRORS_ARE(0);
+    INFO_IS("40000 \xe2\x86\x92 80 [PSH, ACK] Seq=1 Ack=0 Win=1000");
+
+    /* Jumbogram (RFC 2675): IPv6 payload length 0, a hop-by-hop jumbo payload option (20), UDP
+     * length 0: the UDP datagram is the IP payload. */
+    feed(LT_IPV6, "600000000000004020010db800000000000000000000000120010db800000000000000000000000211"
+                  "00c204000000141388003500001234deadbeef", 0, 0);
+    FIELD_IS("ipv6.opt.jumbo", "20");
+    FIELD_IS("udp.length", "0");
+    ABSENT("udp.length.bad");
+    FIELD_IS("udp.payload", "deadbeef");
+    ERRORS_ARE(0);
+    INFO_IS("5000 \xe2\x86\x92 53 Len=4");
+    /* The hint is IPv6's: over IPv4 a UDP length of 0 is bad. */
+    feed(LT_IPV4, "4500001c00010000401166ce0a0000010a0000021388003500001234", 0, 0);
+    FIELD_IS("udp.length", "0");
+    PRESENT("udp.length.bad");
+    CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), MALF);
 }
 
 /* ---- IPv6 ------------------------------------------------------------------------------------ */
@@ -879,6 +985,8 @@ static void test_6in4(void)
     FIELD_IS("tcp.window_size_value", "73");
     ABSENT("tcp.len");                          /* tshark: none inside an ICMP error */
     ERRORS_ARE(0);
+    LAYER_FLAGS_START("eth:ip:ipv6:icmpv6:ipv6[quoted]:tcp[quoted]");
+    COL_IS(col_proto, "ICMPv6");
     COL_IS(col_src, "2001:470:1f16:13f::2");
     COL_IS(col_dst, "2604:a880:1:20::224:b001");
     INFO_IS("Destination Unreachable (Address unreachable)");
@@ -972,7 +1080,9 @@ static void test_icmpv6_error(void)
     FIELD_IS("ipv6.src", "2001:db8::1,2001:db8::2");
     FIELD_IS("udp.srcport", "1000");
     ERRORS_ARE(0);
+    LAYER_FLAGS_START("ipv6:icmpv6:ipv6[quoted]:udp[quoted]");
     COL_IS(col_src, "2001:db8::1");
+    COL_IS(col_proto, "ICMPv6");
     INFO_IS("Packet Too Big");
 }
 
@@ -995,6 +1105,8 @@ void test_l3l4_register(void)
     CU_add_test(s, "icmp: echo, checksum", test_icmp_echo);
     CU_add_test(s, "icmp: unreachable quoting IP+UDP+DNS", test_icmp_error_quoting_udp);
     CU_add_test(s, "icmp: errors quoting TCP, ICMP; MTU; redirect", test_icmp_error_quotes);
+    CU_add_test(s, "icmp: a quote cut inside UDP is not the packet's error", test_icmp_cut_quote);
+    CU_add_test(s, "ipv4/ipv6: hints to the next layer (fragment, IPv6)", test_ip_hints);
     CU_add_test(s, "ipv6: type 0 routing header", test_ipv6_routing_type0);
     CU_add_test(s, "ipv6: destination options, atomic fragment", test_ipv6_dstopts_atomic_fragment);
     CU_add_test(s, "ipv6: extension header chain, SRH, type 2", test_ipv6_chain);
