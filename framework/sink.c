@@ -193,8 +193,8 @@ int sinks_close(struct trawl_engine *e)
         int rc = s->ent->def->close ? s->ent->def->close(s) : 0;
         if (rc == 0 && fflush(s->out) != 0) rc = TRAWL_EIO;
         if (rc < 0) {
-            engine_log(e, TRAWL_LOG_ERROR, "sink", "%s: %s", s->ent->def->name, trawl_strerror(rc));
-            if (!first) first = rc;
+            /* The sink said what went wrong; the caller reports this summary. */
+            if (!first) first = engine_error(e, rc, "sink %s: %s", s->ent->def->name, trawl_strerror(rc));
         }
     }
     return first;

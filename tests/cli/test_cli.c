@@ -301,6 +301,32 @@ static void test_plugins_have_no_mutable_globals(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* -w: the filtered frames land in a pcap that reads back the same; nothing is printed. */
+static void test_write_filtered(void)
+{
+    char out[] = "/tmp/trawl-w-XXXXXX";
+    int fd = mkstemp(out);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    snprintf(args, sizeof args, "-r %s/%s -f 'tcp[tcpflags] & tcp-syn != 0' -w %s", CAP("tcp-syn-port-scan.pcap"), out);
+    struct run r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_EQUAL(r.out_len, 0);
+    run_free(&r);
+    snprintf(args, sizeof args, "-r %s -T fields -e tcp.flags", out);
+    r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_EQUAL(count_lines(r.out), 2006);
+    CU_ASSERT_PTR_NULL(strstr(r.out, "0x0010\n"));          /* no bare ACKs: all have SYN */
+    run_free(&r);
+    unlink(out);
+    snprintf(args, sizeof args, "-r %s/%s -w /dev/full", CAP("dns-udp-basic.pcap"));
+    r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "No space left on device"));
+    run_free(&r);
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -322,4 +348,5 @@ void test_cli_register(void)
     CU_add_test(s, "every capture, every output: clean", test_all_captures_all_outputs);
     CU_add_test(s, "demo sample summary lines", test_demo_summary);
     CU_add_test(s, "plugins keep no mutable globals", test_plugins_have_no_mutable_globals);
+    CU_add_test(s, "-w writes the filtered frames", test_write_filtered);
 }

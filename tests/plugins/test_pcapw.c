@@ -11,6 +11,7 @@
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,6 +688,39 @@ static void test_to_out(void)
     frames_free(&got);
 }
 
+/* file=- into a pipe whose reader went away (trawl -w - | tshark -c 10 -r -): no error, the
+ * rest not written. */
+static void test_pipe_closed(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    close(fds[0]);
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    FILE *out = fdopen(fds[1], "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    struct wrun r;
+    if (wopen(&r, "-", NULL, out)) {
+        uint8_t p[1500];
+        memset(p, 0xab, sizeof p);
+        make_eth(p);
+        for (int i = 0; i < 100; i++) {
+            struct trawl_frame f = { .ts_ns = 1700000000000000000LL + i, .caplen = sizeof p,
+                                     .len = sizeof p, .linktype = 1 };
+            CU_ASSERT_EQUAL(trawl_engine_feed(r.e, &f, p), 0);
+        }
+        CU_ASSERT_EQUAL(trawl_engine_finish(r.e), 0);
+        CU_ASSERT_EQUAL(log_count(&r, "the reader closed the pipe; no more frames"), 1);
+        LOG_HAS(&r, " after the reader closed the pipe");
+        CU_ASSERT_EQUAL(log_count(&r, "\n0|"), 0);   /* no error */
+        CU_ASSERT_NOT_EQUAL(r.log[0], '0');
+        CU_ASSERT_EQUAL(log_count(&r, "\n1|"), 0);   /* nor a warning */
+        CU_ASSERT_NOT_EQUAL(r.log[0], '1');
+    }
+    wfree(&r);
+    fclose(out);
+    signal(SIGPIPE, old);
+}
+
 /* A frame above 262144 bytes without snaplen=N: cut (readers refuse more), one warning. */
 static void test_oversized(void)
 {
@@ -780,6 +814,7 @@ void test_pcapw_register(void)
     CU_add_test(s, "pcap writer: BPF-filtered run writes only matching frames", test_bpf_filter);
     CU_add_test(s, "pcap writer: times before 1970 / after 2106 skipped", test_times_out_of_range);
     CU_add_test(s, "pcap writer: file=- writes to the sink's FILE", test_to_out);
+    CU_add_test(s, "pcap writer: file=- into a closed pipe: no error", test_pipe_closed);
     CU_add_test(s, "pcap writer: frames above 262144 bytes cut", test_oversized);
     CU_add_test(s, "pcap writer: link type unknown to libpcap's writer", test_unknown_linktype);
 }
