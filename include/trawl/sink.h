@@ -8,6 +8,7 @@
 #define TRAWL_SINK_H
 
 #include <stdio.h>
+#include <string.h>
 #include "packet.h"
 
 struct trawl_init;
@@ -30,7 +31,36 @@ enum trawl_fmt {
     TRAWL_FMT_JSON,     /* a JSON value: numbers bare, strings quoted+escaped, RFC 3339 UTC times */
 };
 
+/* A sink's output buffer: appends are copies into one large buffer written with fwrite in big
+ * chunks, so a sink makes no stdio call per value. The first write error (or failed growth) is
+ * remembered; later appends are dropped, and trawl_out_flush reports it. Fields are public so
+ * the inline appends stay inline; change them only through these functions. */
+struct trawl_out {
+    char *buf;
+    size_t len, cap;
+    FILE *f;
+    int err;          /* errno of the first failure, 0 while all is well */
+};
+
 TRAWL_BEGIN_DECLS
+
+/* cap: buffer size (0: 64 KiB). 0, or TRAWL_ENOMEM. */
+TRAWL_API int  trawl_out_init(struct trawl_out *o, FILE *f, size_t cap);
+/* Make room for n more bytes: flush, or grow for a single value larger than the buffer. */
+TRAWL_API bool trawl_out_room(struct trawl_out *o, size_t n);
+TRAWL_API void trawl_out_mem(struct trawl_out *o, const void *p, size_t n);
+TRAWL_API void trawl_out_printf(struct trawl_out *o, const char *fmt, ...) TRAWL_PRINTF(2, 3);
+/* trawl_value_format straight into the buffer. */
+TRAWL_API void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt);
+/* Write what is buffered: 0, or TRAWL_EIO after any failure (o->err says why). */
+TRAWL_API int  trawl_out_flush(struct trawl_out *o);
+TRAWL_API void trawl_out_free(struct trawl_out *o);
+
+static inline void trawl_out_char(struct trawl_out *o, char c)
+{
+    if (TRAWL_LIKELY(o->len < o->cap) || trawl_out_room(o, 1)) o->buf[o->len++] = c;
+}
+static inline void trawl_out_str(struct trawl_out *o, const char *s) { trawl_out_mem(o, s, strlen(s)); }
 
 TRAWL_API int trawl_sink_register(struct trawl_init *ctx, const struct trawl_sink_def *def,
                                   void *plugin_state);

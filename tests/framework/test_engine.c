@@ -1,7 +1,9 @@
 /* test_engine.c — the embedding API and the SDK harness: reading files through an engine,
  * counters, columns, the packet callback, wanting fields, errors of a damaged file. */
 #include <CUnit/CUnit.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -102,6 +104,41 @@ static void test_feed_before_start_refused(void)
     trawl_engine_free(e);
 }
 
+/* The sinks' output buffer: appends, growth for a huge value, values, write errors. */
+static void test_out_buffer(void)
+{
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *f = open_memstream(&mem, &memlen);
+    struct trawl_out o;
+    CU_ASSERT_EQUAL(trawl_out_init(&o, f, 16), 0);
+    trawl_out_str(&o, "abc");
+    trawl_out_char(&o, '-');
+    trawl_out_printf(&o, "%d:%s", 42, "a longer piece than the buffer");
+    char big[100];
+    memset(big, 'x', sizeof big);
+    trawl_out_mem(&o, big, sizeof big);
+    static const struct trawl_field fld = { "t.v", "v", TRAWL_FT_U16, TRAWL_BASE_HEX, NULL, 0, NULL };
+    struct trawl_value v = { .field = &fld, .v.u = 0x12 };
+    trawl_out_char(&o, ' ');
+    trawl_out_value(&o, &v, TRAWL_FMT_FIELDS);
+    CU_ASSERT_EQUAL(trawl_out_flush(&o), 0);
+    fclose(f);
+    CU_ASSERT_EQUAL(memlen, 3 + 1 + 33 + 100 + 1 + 6);
+    CU_ASSERT_EQUAL(strncmp(mem, "abc-42:a longer piece than the bufferxxx", 40), 0);
+    CU_ASSERT_STRING_EQUAL(mem + memlen - 7, " 0x0012");
+    free(mem);
+    trawl_out_free(&o);
+    FILE *full = fopen("/dev/full", "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(full);
+    CU_ASSERT_EQUAL(trawl_out_init(&o, full, 0), 0);
+    for (int i = 0; i < 10000; i++) trawl_out_str(&o, "0123456789abcdef");
+    CU_ASSERT_EQUAL(trawl_out_flush(&o), TRAWL_EIO);
+    CU_ASSERT_EQUAL(o.err, ENOSPC);
+    trawl_out_free(&o);
+    fclose(full);
+}
+
 void test_engine_register(void);
 void test_engine_register(void)
 {
@@ -112,4 +149,5 @@ void test_engine_register(void)
     CU_add_test(s, "unwanted fields are not stored", test_unwanted_fields_are_not_stored);
     CU_add_test(s, "packet limit", test_limit_and_stop);
     CU_add_test(s, "feeding before start is refused", test_feed_before_start_refused);
+    CU_add_test(s, "sink output buffer", test_out_buffer);
 }

@@ -1,0 +1,89 @@
+/* out.c — the sinks' output buffer (sink.h, struct trawl_out). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "engine_internal.h"
+
+int trawl_out_init(struct trawl_out *o, FILE *f, size_t cap)
+{
+    o->cap = cap ? cap : 64 * 1024;
+    o->len = 0;
+    o->f = f;
+    o->err = 0;
+    o->buf = malloc(o->cap);
+    if (!o->buf) { o->cap = 0; o->err = ENOMEM; return TRAWL_ENOMEM; }
+    return 0;
+}
+
+static void write_out(struct trawl_out *o)
+{
+    if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len) o->err = errno ? errno : EIO;
+    o->len = 0;
+}
+
+bool trawl_out_room(struct trawl_out *o, size_t n)
+{
+    if (o->err) { o->len = 0; return false; }
+    if (o->cap - o->len >= n) return true;
+    write_out(o);
+    if (o->err) return false;
+    if (o->cap >= n) return true;
+    size_t cap = o->cap ? o->cap : 64;
+    while (cap < n) cap *= 2;
+    char *nb = realloc(o->buf, cap);
+    if (!nb) { o->err = ENOMEM; return false; }
+    o->buf = nb;
+    o->cap = cap;
+    return true;
+}
+
+void trawl_out_mem(struct trawl_out *o, const void *p, size_t n)
+{
+    if (!trawl_out_room(o, n)) return;
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+void trawl_out_printf(struct trawl_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    if (!trawl_out_room(o, 128)) return;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= o->cap - o->len) {
+        if (!trawl_out_room(o, (size_t)n + 1)) return;
+        va_start(ap, fmt);
+        vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        va_end(ap);
+    }
+    o->len += (size_t)n;
+}
+
+void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt)
+{
+    /* Most values are short: format in place, and only retry when it did not fit. */
+    if (!trawl_out_room(o, 64)) return;
+    size_t n = trawl_value_format(v, fmt, o->buf + o->len, o->cap - o->len);
+    if (n >= o->cap - o->len) {
+        if (!trawl_out_room(o, n + 1)) return;
+        n = trawl_value_format(v, fmt, o->buf + o->len, o->cap - o->len);
+    }
+    o->len += n;
+}
+
+int trawl_out_flush(struct trawl_out *o)
+{
+    write_out(o);
+    if (!o->err && fflush(o->f) != 0) o->err = errno ? errno : EIO;
+    return o->err ? TRAWL_EIO : 0;
+}
+
+void trawl_out_free(struct trawl_out *o)
+{
+    free(o->buf);
+    o->buf = NULL;
+    o->len = o->cap = 0;
+}
