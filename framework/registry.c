@@ -553,6 +553,29 @@ int trawl_engine_decode_as(struct trawl_engine *e, const char *spec)
     return 0;
 }
 
+int trawl_engine_heuristic_enable(struct trawl_engine *e, const char *name, bool on)
+{
+    bool found = false;
+    struct heur_list_entry *h, *tmp;
+    HASH_ITER(hh, e->heurs, h, tmp)
+        for (size_t i = 0; i < h->n; i++)
+            if (name && !strcmp(h->items[i].def->name, name)) { h->items[i].enabled = on; found = true; }
+    return found ? 0 : engine_error(e, TRAWL_ENOENT, "no heuristic named '%s' (see `trawl tables`)",
+                                    name ? name : "");
+}
+
+void trawl_engine_heuristics(const struct trawl_engine *e,
+                             void (*fn)(void *user, const char *list, const char *name, int priority,
+                                        const char *proto, bool enabled),
+                             void *user)
+{
+    struct heur_list_entry *h, *tmp;
+    HASH_ITER(hh, e->heurs, h, tmp)
+        for (size_t i = 0; i < h->n; i++)
+            fn(user, h->name, h->items[i].def->name, h->items[i].def->priority,
+               h->items[i].proto->pub.name, h->items[i].enabled);
+}
+
 size_t trawl_engine_table_names(const struct trawl_engine *e, const char **out, size_t cap)
 {
     size_t n = 0;

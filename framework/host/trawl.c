@@ -35,6 +35,7 @@ static void sl_add(struct strlist *l, const char *s)
 struct opts {
     struct strlist owned;   /* strings the profile allocated, freed at exit */
     struct strlist reads, plugin_dirs, enable, disable, decode_as, sink_opts, plugin_opts, fields_e;
+    struct strlist heur_off, heur_on;
     const char *only, *iface, *filter, *output, *profile, *write_file;
     long long count;
     int snaplen;
@@ -132,8 +133,9 @@ static void usage(FILE *f)
 "  --stats            counters at the end (packets, bytes, time range, skipped)\n"
 "decoding and plugins:\n"
 "  -d TABLE==VALUE,PROTO  decode as (tshark syntax), e.g. -d udp.port==5353,dns\n"
-"  -P, --plugin-dir DIR   also load plugins from DIR (before the default directory)\n"
+"  -P, --plugin-dir DIR|FILE.so  also load these plugins (before the default directory)\n"
 "  --enable NAME / --disable NAME / --only A,B   choose plugins for this run\n"
+"  --disable-heuristic NAME / --enable-heuristic NAME   one heuristic (see `trawl tables`)\n"
 "  -o PLUGIN.KEY=VALUE    a plugin option\n"
 "  --profile NAME|FILE    a named plugin set with options (see samples/profiles)\n"
 "  -G fields          same as `trawl fields`\n"
@@ -251,16 +253,29 @@ static void list_fields(struct trawl_engine *e)
     }
 }
 
+static void print_heuristic(void *user, const char *list, const char *name, int priority,
+                            const char *proto, bool enabled)
+{
+    printf("heuristic %-8s %-16s priority %-4d -> %s%s\n", list, name, priority, proto,
+           enabled ? "" : " (disabled)");
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 static void list_tables(struct trawl_engine *e)
 {
     const char *names[256];
     size_t n = trawl_engine_table_names(e, names, 256);
-    for (size_t i = 0; i < n && i < 256; i++) printf("%s\n", names[i]);
+    if (n > 256) n = 256;
+    qsort(names, n, sizeof *names, cmp_name);
+    for (size_t i = 0; i < n; i++) printf("table %s\n", names[i]);
+    trawl_engine_heuristics(e, print_heuristic, NULL);
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
 
-enum { OPT_ENABLE = 256, OPT_DISABLE, OPT_ONLY, OPT_PROFILE, OPT_STATS, OPT_HELP, OPT_VERSION };
+enum { OPT_ENABLE = 256, OPT_DISABLE, OPT_ONLY, OPT_PROFILE, OPT_STATS, OPT_HELP, OPT_VERSION,
+       OPT_HEUR_OFF, OPT_HEUR_ON };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -268,6 +283,8 @@ static int parse(int argc, char **argv, struct opts *o)
         { "plugin-dir", required_argument, 0, 'P' }, { "enable", required_argument, 0, OPT_ENABLE },
         { "disable", required_argument, 0, OPT_DISABLE }, { "only", required_argument, 0, OPT_ONLY },
         { "profile", required_argument, 0, OPT_PROFILE }, { "stats", no_argument, 0, OPT_STATS },
+        { "disable-heuristic", required_argument, 0, OPT_HEUR_OFF },
+        { "enable-heuristic", required_argument, 0, OPT_HEUR_ON },
         { "help", no_argument, 0, OPT_HELP }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:", lo, NULL)) != -1) {
@@ -303,6 +320,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_ENABLE: sl_add(&o->enable, optarg); break;
         case OPT_DISABLE: sl_add(&o->disable, optarg); break;
         case OPT_ONLY: o->only = optarg; break;
+        case OPT_HEUR_OFF: sl_add(&o->heur_off, optarg); break;
+        case OPT_HEUR_ON: sl_add(&o->heur_on, optarg); break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_HELP: usage(stdout); exit(0);
@@ -358,9 +377,11 @@ static int run_main(int argc, char **argv, struct opts *o)
     g_engine = e;
 
     /* Plugin directories: -P, then $TRAWL_PLUGIN_PATH, then the default; never the cwd. */
-    for (size_t i = 0; i < o->plugin_dirs.n; i++)
-        if (trawl_engine_load_dir(e, o->plugin_dirs.v[i]) < 0)
-            fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+    for (size_t i = 0; i < o->plugin_dirs.n; i++) {
+        const char *d = o->plugin_dirs.v[i];
+        if (is_file(d)) trawl_engine_load_plugin(e, d);     /* refusals are logged */
+        else if (trawl_engine_load_dir(e, d) < 0) fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+    }
     const char *env = getenv("TRAWL_PLUGIN_PATH");
     if (env) {
         char *copy = strdup(env), *save = NULL;
@@ -384,6 +405,10 @@ static int run_main(int argc, char **argv, struct opts *o)
     trawl_engine_start(e);
     for (size_t i = 0; i < o->decode_as.n; i++)
         if (trawl_engine_decode_as(e, o->decode_as.v[i]) < 0) { fprintf(stderr, "trawl: -d: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->heur_off.n; i++)
+        if (trawl_engine_heuristic_enable(e, o->heur_off.v[i], false) < 0) { fprintf(stderr, "trawl: --disable-heuristic: %s\n", trawl_engine_last_error(e)); rc = 1; }
+    for (size_t i = 0; i < o->heur_on.n; i++)
+        if (trawl_engine_heuristic_enable(e, o->heur_on.v[i], true) < 0) { fprintf(stderr, "trawl: --enable-heuristic: %s\n", trawl_engine_last_error(e)); rc = 1; }
     if (rc) { trawl_engine_free(e); return rc; }
 
     if (command) {

@@ -66,6 +66,14 @@ TRAWL_API int trawl_engine_set_option(struct trawl_engine *e, const char *spec);
 /* Runs init then handoff of every enabled plugin; refuses (and logs) those whose requirements
  * are missing or whose init fails. Registries are frozen afterwards. */
 TRAWL_API int trawl_engine_start(struct trawl_engine *e);
+/* After start: switch a heuristic off or on by its short name ("dns_udp"), in every list. */
+TRAWL_API int trawl_engine_heuristic_enable(struct trawl_engine *e, const char *name, bool on);
+/* After start: heuristic lists and their entries, for listings: calls fn once per entry in
+ * the order they are tried. */
+TRAWL_API void trawl_engine_heuristics(const struct trawl_engine *e,
+                                       void (*fn)(void *user, const char *list, const char *name,
+                                                  int priority, const char *proto, bool enabled),
+                                       void *user);
 /* After start: tshark's decode-as, "udp.port==5353,dns". */
 TRAWL_API int trawl_engine_decode_as(struct trawl_engine *e, const char *spec);
 

@@ -327,6 +327,28 @@ static void test_write_filtered(void)
     run_free(&r);
 }
 
+/* Heuristics are listed and can be switched off by name; -P takes single .so files. */
+static void test_heuristics_cli(void)
+{
+    const char *b = getenv("TRAWL_BUILD");
+    const char *bd = b && *b ? b : "build";
+    snprintf(args, sizeof args, "tables -P %s/tests/fixtures/fx_good.so -P %s/tests/fixtures/fx_child.so", bd, bd);
+    struct run r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "table fxgood.next\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "heuristic fx       fx_high          priority 20   -> fxchild\n"));
+    run_free(&r);
+    snprintf(args, sizeof args, "tables -P %s/tests/fixtures/fx_good.so -P %s/tests/fixtures/fx_child.so "
+             "--disable-heuristic fx_high", bd, bd);
+    r = run_trawl(args, NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "-> fxchild (disabled)\n"));
+    run_free(&r);
+    r = run_trawl("tables --disable-heuristic no_such_heuristic", NULL);
+    CU_ASSERT_EQUAL(r.status, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "no heuristic named 'no_such_heuristic'"));
+    run_free(&r);
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -349,4 +371,5 @@ void test_cli_register(void)
     CU_add_test(s, "demo sample summary lines", test_demo_summary);
     CU_add_test(s, "plugins keep no mutable globals", test_plugins_have_no_mutable_globals);
     CU_add_test(s, "-w writes the filtered frames", test_write_filtered);
+    CU_add_test(s, "heuristics listed and switched off; -P FILE.so", test_heuristics_cli);
 }

@@ -207,6 +207,14 @@ static void test_not_mine_rolls_back_then_heuristics(void)
     /* aa cc: only fx_low matches, its protocol refuses: nothing but fxgood remains. */
     feed(e, (const uint8_t[]){ 2, 0xaa, 0xcc }, 3);
     CU_ASSERT_STRING_EQUAL(s.layers, "fxgood");
+    /* fx_high switched off: aa bb now reaches only fx_low, whose protocol refuses. */
+    CU_ASSERT_EQUAL(trawl_engine_heuristic_enable(e, "fx_high", false), 0);
+    feed(e, (const uint8_t[]){ 2, 0xaa, 0xbb }, 3);
+    CU_ASSERT_STRING_EQUAL(s.layers, "fxgood");
+    CU_ASSERT_EQUAL(trawl_engine_heuristic_enable(e, "fx_high", true), 0);
+    feed(e, (const uint8_t[]){ 2, 0xaa, 0xbb }, 3);
+    CU_ASSERT_STRING_EQUAL(s.layers, "fxgood:fxchild");
+    CU_ASSERT_EQUAL(trawl_engine_heuristic_enable(e, "nope", false), TRAWL_ENOENT);
     trawl_engine_free(e);
 }
 
