@@ -13,17 +13,13 @@
  * Speed: everything per-column is prepared in open(). Per frame, one pass over the frame's
  * values maps field id -> column through a flat array indexed by trawl_field.id and threads the
  * values of each column into a linked list (an index array reused from frame to frame); then
- * the columns are written in order into a private buffer flushed with fwrite in 64 KiB chunks.
- * The steady path allocates nothing.
+ * the columns are written in order into the SDK's output buffer (struct trawl_out: fwrite in
+ * 64 KiB chunks). The steady path allocates nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trawl/trawl.h"
-
-#define OUT_CAP   (256u * 1024u)   /* buffer size; flushed once it holds FLUSH_AT bytes */
-#define FLUSH_AT  (64u * 1024u)
-#define VAL_ROOM  128u             /* room made before formatting a value (retried if short) */
 
 /* What a column shows. */
 enum col_kind {
@@ -58,114 +54,47 @@ struct fields_sink {
     bool bom;
     bool first_seen;
     int64_t first_ts;
-    /* output */
-    FILE *out;
-    char *buf;
-    size_t len, cap;
-    bool werr;
+    struct trawl_out o;
 };
 
-/* ---- output buffer ---------------------------------------------------------------------- */
+/* ---- output ----------------------------------------------------------------------------- */
 
-static void out_flush(struct fields_sink *f)
-{
-    if (f->len && fwrite(f->buf, 1, f->len, f->out) != f->len)
-        f->werr = true;
-    f->len = 0;
-}
-
-/* Make room for n more bytes (flushing, and growing only for an enormous single value). */
-static bool out_room(struct fields_sink *f, size_t n)
-{
-    if (TRAWL_LIKELY(f->cap - f->len >= n))
-        return true;
-    out_flush(f);
-    if (f->cap >= n)
-        return true;
-    size_t cap = f->cap;
-    while (cap < n)
-        cap *= 2;
-    char *nb = realloc(f->buf, cap);
-    if (!nb)
-        return false;
-    f->buf = nb;
-    f->cap = cap;
-    return true;
-}
-
-static inline void out_char(struct fields_sink *f, char c)
-{
-    if (TRAWL_LIKELY(f->len < f->cap) || out_room(f, 1))
-        f->buf[f->len++] = c;
-}
-
-static void out_mem(struct fields_sink *f, const char *s, size_t n)
-{
-    if (!out_room(f, n))
-        return;
-    memcpy(f->buf + f->len, s, n);
-    f->len += n;
-}
-
-static void out_str(struct fields_sink *f, const char *s)
-{
-    out_mem(f, s, strlen(s));
-}
-
-static void out_value(struct fields_sink *f, const struct trawl_value *v)
-{
-    if (!out_room(f, VAL_ROOM))
-        return;
-    size_t avail = f->cap - f->len;
-    size_t n = trawl_value_format(v, TRAWL_FMT_FIELDS, f->buf + f->len, avail);
-    if (n >= avail) {               /* did not fit: make room for all of it and redo */
-        if (!out_room(f, n + 1))
-            return;
-        n = trawl_value_format(v, TRAWL_FMT_FIELDS, f->buf + f->len, f->cap - f->len);
-    }
-    f->len += n;
-}
-
-static void out_u64(struct fields_sink *f, uint64_t x)
+static void out_u64(struct trawl_out *o, uint64_t x)
 {
     char tmp[24];
-    int n = 0;
+    size_t n = sizeof tmp;
     do {
-        tmp[n++] = (char)('0' + x % 10);
+        tmp[--n] = (char)('0' + x % 10);
         x /= 10;
     } while (x);
-    if (!out_room(f, (size_t)n))
-        return;
-    while (n)
-        f->buf[f->len++] = tmp[--n];
+    trawl_out_mem(o, tmp + n, sizeof tmp - n);
 }
 
 /* "S.ffffff" (digits decimals) for a signed duration in ns, as tshark's relative time. */
-static void out_reltime(struct fields_sink *f, int64_t ns, unsigned digits)
+static void out_reltime(struct trawl_out *o, int64_t ns, unsigned digits)
 {
-    char tmp[48];
     uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
     uint64_t sec = a / 1000000000u, frac = a % 1000000000u;
     if (digits > 9)
         digits = 9;
     for (unsigned i = digits; i < 9; i++)
         frac /= 10;
-    int n = digits ? snprintf(tmp, sizeof tmp, "%s%llu.%0*llu", ns < 0 ? "-" : "",
-                              (unsigned long long)sec, (int)digits, (unsigned long long)frac)
-                   : snprintf(tmp, sizeof tmp, "%s%llu", ns < 0 ? "-" : "",
-                              (unsigned long long)sec);
-    out_mem(f, tmp, (size_t)n);
+    if (digits)
+        trawl_out_printf(o, "%s%llu.%0*llu", ns < 0 ? "-" : "", (unsigned long long)sec,
+                         (int)digits, (unsigned long long)frac);
+    else
+        trawl_out_printf(o, "%s%llu", ns < 0 ? "-" : "", (unsigned long long)sec);
 }
 
 /* tshark appends these to the Info column of a cut or broken frame. */
-static void out_info(struct fields_sink *f, const struct trawl_packet *pkt)
+static void out_info(struct trawl_out *o, const struct trawl_packet *pkt)
 {
-    out_str(f, trawl_packet_col(pkt, TRAWL_COL_INFO));
+    trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_INFO));
     unsigned errs = trawl_packet_errors(pkt);
     if (errs & TRAWL_BUF_MALFORMED)
-        out_str(f, "[Malformed Packet]");
+        trawl_out_str(o, "[Malformed Packet]");
     if (errs & TRAWL_BUF_TRUNCATED)
-        out_str(f, "[Packet size limited during capture]");
+        trawl_out_str(o, "[Packet size limited during capture]");
 }
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -215,7 +144,7 @@ static void fields_free(struct fields_sink *f)
     free(f->cols);
     free(f->col_of_field);
     free(f->next);
-    free(f->buf);
+    trawl_out_free(&f->o);
     free(f);
 }
 
@@ -224,7 +153,6 @@ static int fields_open(struct trawl_sink *s)
     struct fields_sink *f = calloc(1, sizeof *f);
     if (!f)
         return TRAWL_ENOMEM;
-    f->out = trawl_sink_out(s);
     f->sep = '\t';
     f->agg = ',';
     f->occ = OCC_ALL;
@@ -278,9 +206,7 @@ static int fields_open(struct trawl_sink *s)
     f->cols = calloc(n ? n : 1, sizeof *f->cols);
     f->next_cap = 256;
     f->next = malloc(f->next_cap * sizeof *f->next);
-    f->cap = OUT_CAP;
-    f->buf = malloc(f->cap);
-    if (!f->col_of_field || !f->cols || !f->next || !f->buf)
+    if (!f->col_of_field || !f->cols || !f->next || trawl_out_init(&f->o, trawl_sink_out(s), 0))
         goto nomem;
     for (uint32_t i = 0; i < f->nfields; i++)
         f->col_of_field[i] = -1;
@@ -323,14 +249,14 @@ static int fields_open(struct trawl_sink *s)
         trawl_sink_want_cols(s);
 
     if (f->bom)
-        out_mem(f, "\xef\xbb\xbf", 3);
+        trawl_out_mem(&f->o, "\xef\xbb\xbf", 3);
     if (f->header) {
         for (uint32_t i = 0; i < f->ncols; i++) {
             if (i)
-                out_char(f, f->sep);
-            out_str(f, f->cols[i].name);
+                trawl_out_char(&f->o, f->sep);
+            trawl_out_str(&f->o, f->cols[i].name);
         }
-        out_char(f, '\n');
+        trawl_out_char(&f->o, '\n');
     }
     trawl_sink_set_state(s, f);
     return 0;
@@ -415,27 +341,28 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         col->tail = (int32_t)i;
     }
 
+    struct trawl_out *o = &f->o;
     for (uint32_t i = 0; i < f->ncols; i++) {
         if (i)
-            out_char(f, f->sep);
+            trawl_out_char(o, f->sep);
         const struct column *c = &f->cols[i];
         bool quoted = f->quote && col_has_text(f, c, pkt);
         if (quoted)
-            out_char(f, f->quote);
+            trawl_out_char(o, f->quote);
         switch (c->kind) {
         case COL_FIELD: {
             const struct column *src = &f->cols[c->canon];
             if (src->head < 0)
                 break;
             if (f->occ == OCC_FIRST) {
-                out_value(f, &vals[src->head]);
+                trawl_out_value(o, &vals[src->head], TRAWL_FMT_FIELDS);
             } else if (f->occ == OCC_LAST) {
-                out_value(f, &vals[src->tail]);
+                trawl_out_value(o, &vals[src->tail], TRAWL_FMT_FIELDS);
             } else {
                 for (int32_t k = src->head; k >= 0; k = f->next[k]) {
                     if (k != src->head)
-                        out_char(f, f->agg);
-                    out_value(f, &vals[k]);
+                        trawl_out_char(o, f->agg);
+                    trawl_out_value(o, &vals[k], TRAWL_FMT_FIELDS);
                 }
             }
             break;
@@ -443,33 +370,31 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         case COL_UNKNOWN:
             break;
         case COL_PROTOCOL:
-            out_str(f, protocol_col(pkt));
+            trawl_out_str(o, protocol_col(pkt));
             break;
         case COL_INFO:
-            out_info(f, pkt);
+            out_info(o, pkt);
             break;
         case COL_SRC:
-            out_str(f, trawl_packet_col(pkt, TRAWL_COL_SRC));
+            trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_SRC));
             break;
         case COL_DST:
-            out_str(f, trawl_packet_col(pkt, TRAWL_COL_DST));
+            trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_DST));
             break;
         case COL_NUMBER:
-            out_u64(f, fr->number);
+            out_u64(o, fr->number);
             break;
         case COL_TIME:
-            out_reltime(f, fr->ts_ns - f->first_ts, fr->ts_precision ? fr->ts_precision : 6);
+            out_reltime(o, fr->ts_ns - f->first_ts, fr->ts_precision ? fr->ts_precision : 6);
             break;
         case COL_LENGTH:
-            out_u64(f, fr->len);
+            out_u64(o, fr->len);
             break;
         }
         if (quoted)
-            out_char(f, f->quote);
+            trawl_out_char(o, f->quote);
     }
-    out_char(f, '\n');
-    if (f->len >= FLUSH_AT)
-        out_flush(f);
+    trawl_out_char(o, '\n');
 }
 
 static int fields_close(struct trawl_sink *s)
@@ -477,12 +402,10 @@ static int fields_close(struct trawl_sink *s)
     struct fields_sink *f = trawl_sink_state(s);
     if (!f)
         return 0;
-    out_flush(f);
-    int rc = 0;
-    if (f->werr || fflush(f->out) != 0 || ferror(f->out))
-        rc = TRAWL_EIO;
+    int rc = trawl_out_flush(&f->o);
     if (rc)
-        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the fields output failed");
+        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the fields output failed: %s",
+                       strerror(f->o.err));
     fields_free(f);
     trawl_sink_set_state(s, NULL);
     return rc;

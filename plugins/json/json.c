@@ -25,10 +25,6 @@
 
 #include "trawl/trawl.h"
 
-#define OUT_CAP   (256u * 1024u)
-#define FLUSH_AT  (64u * 1024u)
-#define VAL_ROOM  128u
-
 struct key {
     uint32_t fid;
     uint32_t count;
@@ -45,106 +41,68 @@ struct json_sink {
     int32_t *next;           /* per value: next value of the same field */
     size_t cap_vals;         /* capacity of keys and next */
     bool arrays_always;
-    FILE *out;
-    char *buf;
-    size_t len, cap;
-    bool werr;
+    const struct trawl_proto *frame;   /* the engine's "frame" protocol, once seen */
+    struct trawl_out o;
 };
 
-/* ---- output buffer ---------------------------------------------------------------------- */
-
-static void out_flush(struct json_sink *j)
-{
-    if (j->len && fwrite(j->buf, 1, j->len, j->out) != j->len)
-        j->werr = true;
-    j->len = 0;
-}
-
-static bool out_room(struct json_sink *j, size_t n)
-{
-    if (TRAWL_LIKELY(j->cap - j->len >= n))
-        return true;
-    out_flush(j);
-    if (j->cap >= n)
-        return true;
-    size_t cap = j->cap;
-    while (cap < n)
-        cap *= 2;
-    char *nb = realloc(j->buf, cap);
-    if (!nb)
-        return false;
-    j->buf = nb;
-    j->cap = cap;
-    return true;
-}
-
-static inline void out_char(struct json_sink *j, char c)
-{
-    if (TRAWL_LIKELY(j->len < j->cap) || out_room(j, 1))
-        j->buf[j->len++] = c;
-}
-
-static void out_mem(struct json_sink *j, const char *s, size_t n)
-{
-    if (!out_room(j, n))
-        return;
-    memcpy(j->buf + j->len, s, n);
-    j->len += n;
-}
-
-static void out_str(struct json_sink *j, const char *s)
-{
-    out_mem(j, s, strlen(s));
-}
+/* ---- output ----------------------------------------------------------------------------- */
 
 /* A JSON string from trusted-ish text (field and protocol names): quotes, backslashes and
  * control characters are escaped; other bytes are copied (names are ASCII). */
-static void out_jstr(struct json_sink *j, const char *s)
+static void out_jstr(struct trawl_out *o, const char *s)
 {
     static const char hexd[] = "0123456789abcdef";
-    out_char(j, '"');
+    trawl_out_char(o, '"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
-            out_char(j, '\\');
-            out_char(j, (char)c);
+            trawl_out_char(o, '\\');
+            trawl_out_char(o, (char)c);
         } else if (c < 0x20) {
             char e[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
-            out_mem(j, e, 6);
+            trawl_out_mem(o, e, 6);
         } else {
-            out_char(j, (char)c);
+            trawl_out_char(o, (char)c);
         }
     }
-    out_char(j, '"');
+    trawl_out_char(o, '"');
 }
 
-static void out_value(struct json_sink *j, const struct trawl_value *v, unsigned digits)
+static void out_value(struct trawl_out *o, const struct trawl_value *v, unsigned digits)
 {
     const struct trawl_field *f = v->field;
     if (f->type == TRAWL_FT_TIME) {
-        if (!out_room(j, 48))
-            return;
-        if (f->base != TRAWL_BASE_EPOCH) {
-            j->buf[j->len++] = '"';
-            j->len += trawl_time_format_utc(v->v.i, digits, j->buf + j->len, j->cap - j->len);
-            j->buf[j->len++] = '"';
+        char t[48];
+        if (f->base == TRAWL_BASE_EPOCH) {
+            size_t n = trawl_time_format_epoch(v->v.i, t, sizeof t);
+            trawl_out_mem(o, t, n < sizeof t ? n : sizeof t - 1);
         } else {
-            j->len += trawl_time_format_epoch(v->v.i, j->buf + j->len, j->cap - j->len);
+            size_t n = trawl_time_format_utc(v->v.i, digits, t, sizeof t);
+            trawl_out_char(o, '"');
+            trawl_out_mem(o, t, n < sizeof t ? n : sizeof t - 1);
+            trawl_out_char(o, '"');
         }
         return;
     }
-    if (!out_room(j, VAL_ROOM))
-        return;
-    size_t avail = j->cap - j->len;
-    size_t n = trawl_value_format(v, TRAWL_FMT_JSON, j->buf + j->len, avail);
-    if (n >= avail) {
-        if (!out_room(j, n + 1))
-            return;
-        n = trawl_value_format(v, TRAWL_FMT_JSON, j->buf + j->len, j->cap - j->len);
-    }
-    if (n == 0)                       /* never leave a key without a value */
-        out_mem(j, "null", 4);
-    j->len += n;
+    /* A length that did not move means nothing was printed, or (rarely) that the buffer was
+     * flushed and the value is exactly as long as what it held: then ask again. */
+    size_t at = o->len;
+    trawl_out_value(o, v, TRAWL_FMT_JSON);
+    char c;
+    if (TRAWL_UNLIKELY(o->len == at) && trawl_value_format(v, TRAWL_FMT_JSON, &c, 1) == 0)
+        trawl_out_mem(o, "null", 4);          /* never leave a key without a value */
+}
+
+/* Is p the engine's "frame" protocol? Names are unique, so once it has been seen a pointer
+ * comparison answers (this runs for every key of every frame). */
+static bool is_frame(struct json_sink *j, const struct trawl_proto *p)
+{
+    if (p == j->frame)
+        return p != NULL;
+    if (j->frame || !p || !p->name || strcmp(p->name, "frame"))
+        return false;
+    j->frame = p;
+    return true;
 }
 
 /* ---- sink ------------------------------------------------------------------------------- */
@@ -158,7 +116,7 @@ static void json_free(struct json_sink *j)
     free(j->only);
     free(j->keys);
     free(j->next);
-    free(j->buf);
+    trawl_out_free(&j->o);
     free(j);
 }
 
@@ -184,14 +142,11 @@ static int json_open(struct trawl_sink *s)
     struct json_sink *j = calloc(1, sizeof *j);
     if (!j)
         return TRAWL_ENOMEM;
-    j->out = trawl_sink_out(s);
     j->nfields = trawl_sink_field_count(s);
     size_t nf = j->nfields ? j->nfields : 1;
     j->stamp = calloc(nf, sizeof *j->stamp);
     j->slot = calloc(nf, sizeof *j->slot);
-    j->cap = OUT_CAP;
-    j->buf = malloc(j->cap);
-    if (!j->stamp || !j->slot || !j->buf || !grow_vals(j, 256))
+    if (!j->stamp || !j->slot || trawl_out_init(&j->o, trawl_sink_out(s), 0) || !grow_vals(j, 256))
         goto nomem;
 
     /* Default: one JSON type per name (a stable schema for columnar stores): every dissector
@@ -271,47 +226,48 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         }
     }
 
-    out_char(j, '{');
+    struct trawl_out *o = &j->o;
+    trawl_out_char(o, '{');
     for (uint32_t ki = 0; ki < nkeys; ki++) {
         const struct key *k = &j->keys[ki];
         const struct trawl_value *first = &vals[k->head];
         if (ki)
-            out_char(j, ',');
-        out_jstr(j, first->field->name);
-        out_char(j, ':');
+            trawl_out_char(o, ',');
+        out_jstr(o, first->field->name);
+        trawl_out_char(o, ':');
         /* frame.* are the engine's: exactly one per frame, so always scalars. */
-        bool once = !strcmp(first->field->proto->name, "frame");
+        bool once = is_frame(j, first->field->proto);
         if (k->count == 1 && (once || !j->arrays_always)) {
-            out_value(j, first, digits);
+            out_value(o, first, digits);
             continue;
         }
-        out_char(j, '[');
+        trawl_out_char(o, '[');
         for (int32_t i = k->head; i >= 0; i = j->next[i]) {
             if (i != k->head)
-                out_char(j, ',');
-            out_value(j, &vals[i], digits);
+                trawl_out_char(o, ',');
+            out_value(o, &vals[i], digits);
         }
-        out_char(j, ']');
+        trawl_out_char(o, ']');
     }
 
     if (nkeys)
-        out_char(j, ',');
-    out_str(j, "\"_layers\":\"");
+        trawl_out_char(o, ',');
+    trawl_out_str(o, "\"_layers\":\"");
     bool any = false;
     for (size_t i = 0; i < nl; i++) {
         const struct trawl_proto *p = layers[i].proto;
-        if (!p || !p->name || !strcmp(p->name, "frame"))
+        if (!p || !p->name || is_frame(j, p))
             continue;
         if (any)
-            out_char(j, ':');
-        out_str(j, p->name);         /* [a-z0-9_.-]: checked at registration */
+            trawl_out_char(o, ':');
+        trawl_out_str(o, p->name);         /* [a-z0-9_.-]: checked at registration */
         any = true;
     }
-    out_char(j, '"');
+    trawl_out_char(o, '"');
 
     unsigned errs = trawl_packet_errors(pkt);
     if (errs) {
-        out_str(j, ",\"_errors\":[");
+        trawl_out_str(o, ",\"_errors\":[");
         unsigned seen = 0;
         bool first = true;
         for (size_t i = 0; i < nl; i++) {
@@ -320,12 +276,12 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
                 if (!(e & bit))
                     continue;
                 if (!first)
-                    out_char(j, ',');
+                    trawl_out_char(o, ',');
                 first = false;
-                out_str(j, "{\"layer\":");
-                out_jstr(j, layers[i].proto && layers[i].proto->name ? layers[i].proto->name : "?");
-                out_str(j, bit == TRAWL_BUF_TRUNCATED ? ",\"error\":\"truncated\"}"
-                                                       : ",\"error\":\"malformed\"}");
+                trawl_out_str(o, "{\"layer\":");
+                out_jstr(o, layers[i].proto && layers[i].proto->name ? layers[i].proto->name : "?");
+                trawl_out_str(o, bit == TRAWL_BUF_TRUNCATED ? ",\"error\":\"truncated\"}"
+                                                             : ",\"error\":\"malformed\"}");
                 seen |= bit;
             }
         }
@@ -334,16 +290,15 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             if (!(errs & bit) || (seen & bit))
                 continue;
             if (!first)
-                out_char(j, ',');
+                trawl_out_char(o, ',');
             first = false;
-            out_str(j, bit == TRAWL_BUF_TRUNCATED ? "{\"layer\":\"frame\",\"error\":\"truncated\"}"
-                                                   : "{\"layer\":\"frame\",\"error\":\"malformed\"}");
+            trawl_out_str(o, bit == TRAWL_BUF_TRUNCATED
+                                 ? "{\"layer\":\"frame\",\"error\":\"truncated\"}"
+                                 : "{\"layer\":\"frame\",\"error\":\"malformed\"}");
         }
-        out_char(j, ']');
+        trawl_out_char(o, ']');
     }
-    out_mem(j, "}\n", 2);
-    if (j->len >= FLUSH_AT)
-        out_flush(j);
+    trawl_out_mem(o, "}\n", 2);
 }
 
 static int json_close(struct trawl_sink *s)
@@ -351,12 +306,10 @@ static int json_close(struct trawl_sink *s)
     struct json_sink *j = trawl_sink_state(s);
     if (!j)
         return 0;
-    out_flush(j);
-    int rc = 0;
-    if (j->werr || fflush(j->out) != 0 || ferror(j->out))
-        rc = TRAWL_EIO;
+    int rc = trawl_out_flush(&j->o);
     if (rc)
-        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the JSON output failed");
+        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the JSON output failed: %s",
+                       strerror(j->o.err));
     json_free(j);
     trawl_sink_set_state(s, NULL);
     return rc;

@@ -16,107 +16,21 @@
  *   hex=1 (-x)  "0000  00 11 22 ...  ..\"3DU" (16 bytes a line, ASCII from column 56) and a blank
  *            line. As in tshark, -x alone prints only the dump; summary=1 (tshark -P) prints the
  *            summary line too, followed by a blank line.
- * Writes go through a private buffer flushed with fwrite in 64 KiB chunks.
+ * Writes go through the SDK's output buffer (struct trawl_out: fwrite in 64 KiB chunks).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trawl/trawl.h"
 
-#define OUT_CAP   (256u * 1024u)
-#define FLUSH_AT  (64u * 1024u)
-#define VAL_ROOM  256u
-
 struct text_sink {
     bool verbose, hex, summary;
     bool first_seen;
     int64_t first_ts;
-    FILE *out;
-    char *buf;
-    size_t len, cap;
-    bool werr;
+    struct trawl_out o;
 };
 
-/* ---- output buffer ---------------------------------------------------------------------- */
-
-static void out_flush(struct text_sink *t)
-{
-    if (t->len && fwrite(t->buf, 1, t->len, t->out) != t->len)
-        t->werr = true;
-    t->len = 0;
-}
-
-static bool out_room(struct text_sink *t, size_t n)
-{
-    if (TRAWL_LIKELY(t->cap - t->len >= n))
-        return true;
-    out_flush(t);
-    if (t->cap >= n)
-        return true;
-    size_t cap = t->cap;
-    while (cap < n)
-        cap *= 2;
-    char *nb = realloc(t->buf, cap);
-    if (!nb)
-        return false;
-    t->buf = nb;
-    t->cap = cap;
-    return true;
-}
-
-static inline void out_char(struct text_sink *t, char c)
-{
-    if (TRAWL_LIKELY(t->len < t->cap) || out_room(t, 1))
-        t->buf[t->len++] = c;
-}
-
-static void out_mem(struct text_sink *t, const char *s, size_t n)
-{
-    if (!out_room(t, n))
-        return;
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-}
-
-static void out_str(struct text_sink *t, const char *s)
-{
-    out_mem(t, s, strlen(s));
-}
-
-static void out_spaces(struct text_sink *t, size_t n)
-{
-    if (!out_room(t, n))
-        return;
-    memset(t->buf + t->len, ' ', n);
-    t->len += n;
-}
-
-/* s right-aligned (right=true) or left-aligned in at least `width` columns. Width counts
- * bytes, as tshark does (its padding uses strlen). */
-static void out_padded(struct text_sink *t, const char *s, size_t width, bool right)
-{
-    size_t n = strlen(s);
-    size_t pad = n < width ? width - n : 0;
-    if (right)
-        out_spaces(t, pad);
-    out_mem(t, s, n);
-    if (!right)
-        out_spaces(t, pad);
-}
-
-static void out_value(struct text_sink *t, const struct trawl_value *v, enum trawl_fmt fmt)
-{
-    if (!out_room(t, VAL_ROOM))
-        return;
-    size_t avail = t->cap - t->len;
-    size_t n = trawl_value_format(v, fmt, t->buf + t->len, avail);
-    if (n >= avail) {
-        if (!out_room(t, n + 1))
-            return;
-        n = trawl_value_format(v, fmt, t->buf + t->len, t->cap - t->len);
-    }
-    t->len += n;
-}
+/* ---- output ----------------------------------------------------------------------------- */
 
 /* "S.fff..." with `digits` decimals for a signed duration in ns. */
 static void fmt_reltime(char *out, size_t cap, int64_t ns, unsigned digits)
@@ -164,67 +78,51 @@ static const char *protocol_col(const struct trawl_packet *pkt)
 static void print_summary(struct text_sink *t, const struct trawl_packet *pkt)
 {
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
-    char tmp[64];
-
-    snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)fr->number);
-    out_padded(t, tmp, 5, true);
-    out_char(t, ' ');
-    fmt_reltime(tmp, sizeof tmp, fr->ts_ns - t->first_ts, fr->ts_precision ? fr->ts_precision : 6);
-    out_padded(t, tmp, 10, true);
-    out_char(t, ' ');
-    out_padded(t, trawl_packet_col(pkt, TRAWL_COL_SRC), 12, true);
-    out_str(t, " \xe2\x86\x92 ");                 /* " → " */
-    out_padded(t, trawl_packet_col(pkt, TRAWL_COL_DST), 12, false);
-    out_char(t, ' ');
-    out_str(t, protocol_col(pkt));
-    out_char(t, ' ');
-    snprintf(tmp, sizeof tmp, "%u", fr->len);
-    out_str(t, tmp);
-    out_char(t, ' ');
-    out_str(t, trawl_packet_col(pkt, TRAWL_COL_INFO));
+    char rel[48];
+    fmt_reltime(rel, sizeof rel, fr->ts_ns - t->first_ts, fr->ts_precision ? fr->ts_precision : 6);
+    trawl_out_printf(&t->o, "%5llu %10s %12s \xe2\x86\x92 %-12s %s %u ",    /* " → " */
+                     (unsigned long long)fr->number, rel, trawl_packet_col(pkt, TRAWL_COL_SRC),
+                     trawl_packet_col(pkt, TRAWL_COL_DST), protocol_col(pkt), fr->len);
+    trawl_out_str(&t->o, trawl_packet_col(pkt, TRAWL_COL_INFO));
     unsigned errs = trawl_packet_errors(pkt);
     if (errs & TRAWL_BUF_MALFORMED)
-        out_str(t, "[Malformed Packet]");
+        trawl_out_str(&t->o, "[Malformed Packet]");
     if (errs & TRAWL_BUF_TRUNCATED)
-        out_str(t, "[Packet size limited during capture]");
-    out_char(t, '\n');
+        trawl_out_str(&t->o, "[Packet size limited during capture]");
+    trawl_out_char(&t->o, '\n');
 }
 
 /* ---- -V --------------------------------------------------------------------------------- */
 
-static void out_indent(struct text_sink *t, unsigned depth)
-{
-    out_spaces(t, 4u * depth);
-}
-
-/* One "Description: value" line (a label alone when the field carries no value). */
-static void print_value_line(struct text_sink *t, const struct trawl_value *v, unsigned depth)
+/* One "Description: value" line (a label alone when the field carries no value). The indent,
+ * description and ": " are put together here and appended at once (-V writes a line per value). */
+static void print_value_line(struct trawl_out *o, const struct trawl_value *v, unsigned depth)
 {
     const struct trawl_field *f = v->field;
-    out_indent(t, depth);
-    out_str(t, f->desc && *f->desc ? f->desc : f->name);
-    if (f->type == TRAWL_FT_NONE)
-        goto done;
-    out_str(t, ": ");
-    out_value(t, v, TRAWL_FMT_SHOW);
-done:
-    out_char(t, '\n');
+    const char *desc = f->desc && *f->desc ? f->desc : f->name;
+    size_t dl = strlen(desc), ind = 4u * (size_t)depth;
+    char head[256];
+    if (TRAWL_LIKELY(ind + dl + 2 <= sizeof head)) {
+        memset(head, ' ', ind);
+        memcpy(head + ind, desc, dl);
+        memcpy(head + ind + dl, ": ", 2);
+        trawl_out_mem(o, head, ind + dl + (f->type != TRAWL_FT_NONE ? 2 : 0));
+    } else {
+        trawl_out_printf(o, "%*s%s%s", (int)ind, "", desc, f->type != TRAWL_FT_NONE ? ": " : "");
+    }
+    if (f->type != TRAWL_FT_NONE)
+        trawl_out_value(o, v, TRAWL_FMT_SHOW);
+    trawl_out_char(o, '\n');
 }
 
-static void print_layer_errors(struct text_sink *t, const struct trawl_layer *l)
+static void print_layer_errors(struct trawl_out *o, const struct trawl_layer *l)
 {
     char tmp[64];
     const char *label = proto_label(l->proto, tmp, sizeof tmp);
-    if (l->err & TRAWL_BUF_MALFORMED) {
-        out_str(t, "[Malformed Packet: ");
-        out_str(t, label);
-        out_str(t, "]\n");
-    }
-    if (l->err & TRAWL_BUF_TRUNCATED) {
-        out_str(t, "[Packet size limited during capture: ");
-        out_str(t, label);
-        out_str(t, " truncated]\n");
-    }
+    if (l->err & TRAWL_BUF_MALFORMED)
+        trawl_out_printf(o, "[Malformed Packet: %s]\n", label);
+    if (l->err & TRAWL_BUF_TRUNCATED)
+        trawl_out_printf(o, "[Packet size limited during capture: %s truncated]\n", label);
 }
 
 static bool is_frame_proto(const struct trawl_proto *p)
@@ -232,68 +130,62 @@ static bool is_frame_proto(const struct trawl_proto *p)
     return p && p->name && !strcmp(p->name, "frame");
 }
 
-static void print_tree(struct text_sink *t, const struct trawl_packet *pkt)
+static void print_tree(struct trawl_out *o, const struct trawl_packet *pkt)
 {
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
     size_t nv = 0, nl = 0;
     const struct trawl_value *vals = trawl_packet_values(pkt, &nv);
     const struct trawl_layer *layers = trawl_packet_layers(pkt, &nl);
-    char tmp[160];
 
-    snprintf(tmp, sizeof tmp, "Frame %llu: %u bytes on wire (%llu bits), %u bytes captured (%llu bits)\n",
-             (unsigned long long)fr->number, fr->len, (unsigned long long)fr->len * 8,
-             fr->caplen, (unsigned long long)fr->caplen * 8);
-    out_str(t, tmp);
+    trawl_out_printf(o, "Frame %llu: %u bytes on wire (%llu bits), %u bytes captured (%llu bits)\n",
+                     (unsigned long long)fr->number, fr->len, (unsigned long long)fr->len * 8,
+                     fr->caplen, (unsigned long long)fr->caplen * 8);
 
     /* frame.* values first (the engine's own, whatever layer index they carry) */
     bool frame_listed = false;
     for (size_t i = 0; i < nv; i++)
         if (vals[i].field && is_frame_proto(vals[i].field->proto)) {
-            print_value_line(t, &vals[i], 1u + vals[i].depth);
+            print_value_line(o, &vals[i], 1u + vals[i].depth);
             frame_listed = true;
         }
     if (!frame_listed) {
         /* An engine that adds no frame.* values: show what the frame itself says. */
         char ts[48];
         trawl_time_format_utc(fr->ts_ns, fr->ts_precision == 9 ? 9 : 6, ts, sizeof ts);
-        snprintf(tmp, sizeof tmp, "    Arrival Time: %s\n", ts);
-        out_str(t, tmp);
-        snprintf(tmp, sizeof tmp, "    Frame Number: %llu\n", (unsigned long long)fr->number);
-        out_str(t, tmp);
-        snprintf(tmp, sizeof tmp, "    Frame Length: %u bytes (%llu bits)\n", fr->len,
-                 (unsigned long long)fr->len * 8);
-        out_str(t, tmp);
-        snprintf(tmp, sizeof tmp, "    Capture Length: %u bytes (%llu bits)\n", fr->caplen,
-                 (unsigned long long)fr->caplen * 8);
-        out_str(t, tmp);
+        trawl_out_printf(o, "    Arrival Time: %s\n", ts);
+        trawl_out_printf(o, "    Frame Number: %llu\n", (unsigned long long)fr->number);
+        trawl_out_printf(o, "    Frame Length: %u bytes (%llu bits)\n", fr->len,
+                         (unsigned long long)fr->len * 8);
+        trawl_out_printf(o, "    Capture Length: %u bytes (%llu bits)\n", fr->caplen,
+                         (unsigned long long)fr->caplen * 8);
     }
 
     for (size_t li = 0; li < nl; li++) {
         const struct trawl_layer *l = &layers[li];
         if (is_frame_proto(l->proto))
             continue;
-        out_str(t, l->proto && l->proto->long_name ? l->proto->long_name
-                   : l->proto && l->proto->name ? l->proto->name : "?");
-        out_char(t, '\n');
+        trawl_out_str(o, l->proto && l->proto->long_name ? l->proto->long_name
+                         : l->proto && l->proto->name ? l->proto->name : "?");
+        trawl_out_char(o, '\n');
         /* A lower layer may add values after a higher one returned: they still belong under
          * their own layer, so each layer scans all values (layers are few; -V is not a fast path). */
         for (size_t i = 0; i < nv; i++) {
             const struct trawl_value *v = &vals[i];
             if (v->layer != li || !v->field || is_frame_proto(v->field->proto))
                 continue;
-            print_value_line(t, v, 1u + v->depth);
+            print_value_line(o, v, 1u + v->depth);
         }
-        print_layer_errors(t, l);
+        print_layer_errors(o, l);
     }
     /* Values whose layer index names no layer (should not happen): do not lose them. */
     for (size_t i = 0; i < nv; i++)
         if (vals[i].layer >= nl && vals[i].field && !is_frame_proto(vals[i].field->proto))
-            print_value_line(t, &vals[i], 1u + vals[i].depth);
+            print_value_line(o, &vals[i], 1u + vals[i].depth);
 }
 
 /* ---- -x --------------------------------------------------------------------------------- */
 
-static void print_hex(struct text_sink *t, const struct trawl_packet *pkt)
+static void print_hex(struct trawl_out *o, const struct trawl_packet *pkt)
 {
     static const char hexd[] = "0123456789abcdef";
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
@@ -328,9 +220,9 @@ static void print_hex(struct text_sink *t, const struct trawl_packet *pkt)
             line[p++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
         }
         line[p++] = '\n';
-        out_mem(t, line, p);
+        trawl_out_mem(o, line, p);
     }
-    out_char(t, '\n');
+    trawl_out_char(o, '\n');
 }
 
 /* ---- sink ------------------------------------------------------------------------------- */
@@ -351,10 +243,7 @@ static int text_open(struct trawl_sink *s)
     t->hex = opt_on(s, "hex");
     /* tshark: -x without -V prints only the dump unless -P asks for the summary too */
     t->summary = !t->verbose && (!t->hex || opt_on(s, "summary"));
-    t->out = trawl_sink_out(s);
-    t->cap = OUT_CAP;
-    t->buf = malloc(t->cap);
-    if (!t->buf) {
+    if (trawl_out_init(&t->o, trawl_sink_out(s), 0)) {
         free(t);
         return TRAWL_ENOMEM;
     }
@@ -378,16 +267,14 @@ static void text_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
     if (t->summary) {
         print_summary(t, pkt);
         if (t->hex)
-            out_char(t, '\n');
+            trawl_out_char(&t->o, '\n');
     }
     if (t->verbose) {
-        print_tree(t, pkt);
-        out_char(t, '\n');
+        print_tree(&t->o, pkt);
+        trawl_out_char(&t->o, '\n');
     }
     if (t->hex)
-        print_hex(t, pkt);
-    if (t->len >= FLUSH_AT)
-        out_flush(t);
+        print_hex(&t->o, pkt);
 }
 
 static int text_close(struct trawl_sink *s)
@@ -395,13 +282,11 @@ static int text_close(struct trawl_sink *s)
     struct text_sink *t = trawl_sink_state(s);
     if (!t)
         return 0;
-    out_flush(t);
-    int rc = 0;
-    if (t->werr || fflush(t->out) != 0 || ferror(t->out))
-        rc = TRAWL_EIO;
+    int rc = trawl_out_flush(&t->o);
     if (rc)
-        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the text output failed");
-    free(t->buf);
+        trawl_sink_log(s, TRAWL_LOG_ERROR, "writing the text output failed: %s",
+                       strerror(t->o.err));
+    trawl_out_free(&t->o);
     free(t);
     trawl_sink_set_state(s, NULL);
     return rc;
