@@ -181,6 +181,9 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
         }
     }
     packet_add_protocols(pkt);
+    /* tshark's wording, appended to the info column of a broken or cut frame. */
+    if (pkt->errors & TRAWL_BUF_MALFORMED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Malformed Packet]");
+    if (pkt->errors & TRAWL_BUF_TRUNCATED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Packet size limited during capture]");
     if (pkt->errors & TRAWL_BUF_TRUNCATED) e->stats.truncated++;
     if (pkt->errors & TRAWL_BUF_MALFORMED) e->stats.malformed++;
     if (pkt->depth_exceeded) e->stats.depth_exceeded++;

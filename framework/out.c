@@ -22,7 +22,9 @@ static void write_out(struct trawl_out *o)
     o->len = 0;
 }
 
-bool trawl_out_room(struct trawl_out *o, size_t n)
+/* The slow path of making room; the fast test is inlined into the callers below (a call to
+ * the exported function cannot be, under -fPIC). */
+static bool room_slow(struct trawl_out *o, size_t n)
 {
     if (o->err) { o->len = 0; return false; }
     if (o->cap - o->len >= n) return true;
@@ -38,9 +40,16 @@ bool trawl_out_room(struct trawl_out *o, size_t n)
     return true;
 }
 
+static inline bool room(struct trawl_out *o, size_t n)
+{
+    return TRAWL_LIKELY(!o->err && o->cap - o->len >= n) || room_slow(o, n);
+}
+
+bool trawl_out_room(struct trawl_out *o, size_t n) { return room(o, n); }
+
 void trawl_out_mem(struct trawl_out *o, const void *p, size_t n)
 {
-    if (!trawl_out_room(o, n)) return;
+    if (!room(o, n)) return;
     memcpy(o->buf + o->len, p, n);
     o->len += n;
 }
@@ -48,13 +57,13 @@ void trawl_out_mem(struct trawl_out *o, const void *p, size_t n)
 void trawl_out_printf(struct trawl_out *o, const char *fmt, ...)
 {
     va_list ap;
-    if (!trawl_out_room(o, 128)) return;
+    if (!room(o, 128)) return;
     va_start(ap, fmt);
     int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n >= o->cap - o->len) {
-        if (!trawl_out_room(o, (size_t)n + 1)) return;
+        if (!room(o, (size_t)n + 1)) return;
         va_start(ap, fmt);
         vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
         va_end(ap);
@@ -65,10 +74,10 @@ void trawl_out_printf(struct trawl_out *o, const char *fmt, ...)
 void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt)
 {
     /* Most values are short: format in place, and only retry when it did not fit. */
-    if (!trawl_out_room(o, 64)) return;
+    if (!room(o, 64)) return;
     size_t n = trawl_value_format(v, fmt, o->buf + o->len, o->cap - o->len);
     if (n >= o->cap - o->len) {
-        if (!trawl_out_room(o, n + 1)) return;
+        if (!room(o, n + 1)) return;
         n = trawl_value_format(v, fmt, o->buf + o->len, o->cap - o->len);
     }
     o->len += n;

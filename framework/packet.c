@@ -284,7 +284,8 @@ const char *trawl_packet_col(const struct trawl_packet *pkt, enum trawl_col c)
 
 const char *trawl_packet_protocol(const struct trawl_packet *pkt)
 {
-    if (!pkt->nlayers) return "";
+    /* Only the engine's frame layer: no dissector took the frame (tshark leaves it empty). */
+    if (pkt->nlayers <= 1) return "";
     if (pkt->col_len[TRAWL_COL_PROTOCOL] && pkt->proto_col_nlayers == pkt->nlayers)
         return pkt->cols[TRAWL_COL_PROTOCOL];
     const struct trawl_proto *p = pkt->layers[pkt->nlayers - 1].proto;

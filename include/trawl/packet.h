@@ -99,9 +99,11 @@ TRAWL_API const struct trawl_value *trawl_packet_values(const struct trawl_packe
 TRAWL_API const struct trawl_layer *trawl_packet_layers(const struct trawl_packet *pkt, size_t *count);
 /* The frame's bytes (caplen of them). */
 TRAWL_API const uint8_t *trawl_packet_data(const struct trawl_packet *pkt);
-/* Column text, "" when unset. */
+/* Column text, "" when unset. The info column of a cut or malformed frame ends with tshark's
+ * "[Packet size limited during capture]" / "[Malformed Packet]". */
 TRAWL_API const char *trawl_packet_col(const struct trawl_packet *pkt, enum trawl_col col);
-/* The protocol column: the top layer's column name ("TCP", "DNS"), or what that layer set. */
+/* The protocol column: the top layer's column name ("TCP", "DNS"), or what that layer set;
+ * "" when no dissector took the frame. */
 TRAWL_API const char *trawl_packet_protocol(const struct trawl_packet *pkt);
 /* TRAWL_BUF_TRUNCATED / TRAWL_BUF_MALFORMED seen in any layer. */
 TRAWL_API unsigned trawl_packet_errors(const struct trawl_packet *pkt);

@@ -86,16 +86,6 @@ static void out_reltime(struct trawl_out *o, int64_t ns, unsigned digits)
         trawl_out_printf(o, "%s%llu", ns < 0 ? "-" : "", (unsigned long long)sec);
 }
 
-/* tshark appends these to the Info column of a cut or broken frame. */
-static void out_info(struct trawl_out *o, const struct trawl_packet *pkt)
-{
-    trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_INFO));
-    unsigned errs = trawl_packet_errors(pkt);
-    if (errs & TRAWL_BUF_MALFORMED)
-        trawl_out_str(o, "[Malformed Packet]");
-    if (errs & TRAWL_BUF_TRUNCATED)
-        trawl_out_str(o, "[Packet size limited during capture]");
-}
 
 /* ---- options ---------------------------------------------------------------------------- */
 
@@ -270,17 +260,6 @@ bad:
 
 /* ---- per frame -------------------------------------------------------------------------- */
 
-/* The protocol column; empty when no dissector took the frame (only the engine's "frame"
- * layer), as tshark leaves it for a link type it cannot decode. */
-static const char *protocol_col(const struct trawl_packet *pkt)
-{
-    size_t nl = 0;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &nl);
-    if (!nl || (l[nl - 1].proto && l[nl - 1].proto->name && !strcmp(l[nl - 1].proto->name, "frame")))
-        return "";
-    return trawl_packet_protocol(pkt);
-}
-
 /* Does the column print anything this frame? (quote=d|s leaves empty columns unquoted.) */
 static bool col_has_text(const struct fields_sink *f, const struct column *c,
                          const struct trawl_packet *pkt)
@@ -288,7 +267,7 @@ static bool col_has_text(const struct fields_sink *f, const struct column *c,
     switch (c->kind) {
     case COL_FIELD:    return f->cols[c->canon].head >= 0;
     case COL_UNKNOWN:  return false;
-    case COL_PROTOCOL: return *protocol_col(pkt) != 0;
+    case COL_PROTOCOL: return *trawl_packet_protocol(pkt) != 0;
     case COL_INFO:     return *trawl_packet_col(pkt, TRAWL_COL_INFO) != 0 ||
                               (trawl_packet_errors(pkt) & (TRAWL_BUF_MALFORMED | TRAWL_BUF_TRUNCATED));
     case COL_SRC:      return *trawl_packet_col(pkt, TRAWL_COL_SRC) != 0;
@@ -370,10 +349,10 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         case COL_UNKNOWN:
             break;
         case COL_PROTOCOL:
-            trawl_out_str(o, protocol_col(pkt));
+            trawl_out_str(o, trawl_packet_protocol(pkt));
             break;
         case COL_INFO:
-            out_info(o, pkt);
+            trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_INFO));
             break;
         case COL_SRC:
             trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_SRC));

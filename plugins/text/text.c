@@ -62,17 +62,6 @@ static const char *proto_label(const struct trawl_proto *p, char *tmp, size_t ca
     return tmp;
 }
 
-/* The protocol column; empty when no dissector took the frame (only the engine's "frame"
- * layer), as tshark leaves it for a link type it cannot decode. */
-static const char *protocol_col(const struct trawl_packet *pkt)
-{
-    size_t nl = 0;
-    const struct trawl_layer *l = trawl_packet_layers(pkt, &nl);
-    if (!nl || (l[nl - 1].proto && l[nl - 1].proto->name && !strcmp(l[nl - 1].proto->name, "frame")))
-        return "";
-    return trawl_packet_protocol(pkt);
-}
-
 /* ---- the one-line summary --------------------------------------------------------------- */
 
 static void print_summary(struct text_sink *t, const struct trawl_packet *pkt)
@@ -82,13 +71,8 @@ static void print_summary(struct text_sink *t, const struct trawl_packet *pkt)
     fmt_reltime(rel, sizeof rel, fr->ts_ns - t->first_ts, fr->ts_precision ? fr->ts_precision : 6);
     trawl_out_printf(&t->o, "%5llu %10s %12s \xe2\x86\x92 %-12s %s %u ",    /* " → " */
                      (unsigned long long)fr->number, rel, trawl_packet_col(pkt, TRAWL_COL_SRC),
-                     trawl_packet_col(pkt, TRAWL_COL_DST), protocol_col(pkt), fr->len);
-    trawl_out_str(&t->o, trawl_packet_col(pkt, TRAWL_COL_INFO));
-    unsigned errs = trawl_packet_errors(pkt);
-    if (errs & TRAWL_BUF_MALFORMED)
-        trawl_out_str(&t->o, "[Malformed Packet]");
-    if (errs & TRAWL_BUF_TRUNCATED)
-        trawl_out_str(&t->o, "[Packet size limited during capture]");
+                     trawl_packet_col(pkt, TRAWL_COL_DST), trawl_packet_protocol(pkt), fr->len);
+    trawl_out_str(&t->o, trawl_packet_col(pkt, TRAWL_COL_INFO));   /* with tshark's error suffixes */
     trawl_out_char(&t->o, '\n');
 }
 
