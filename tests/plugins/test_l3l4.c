@@ -225,7 +225,7 @@ static void test_tcp_truncated(void)
     FIELD_IS("tcp.options.mss_val", "1460");
     FIELD_IS("tcp.len", "0");
     ERRORS_ARE(TRUNC);
-    INFO_IS("60827 \xe2\x86\x92 25 [SYN, ECE, CWR] Seq=1041724894 Win=5840 Len=0 MSS=1460 SACK_PERM");
+    INFO_IS("60827 \xe2\x86\x92 25 [SYN, ECE, CWR] Seq=1041724894 Win=5840 Len=0 MSS=1460 SACK_PERM[Packet size limited during capture]");
 
     /* Cut inside the fixed header: only what tshark shows (the ports). */
     feed(LT_ETH, SYN_74, 14 + 20 + 10, 74);
@@ -249,7 +249,7 @@ static void test_tcp_short_snaplen_capture(void)
     ABSENT("tcp.seq_raw");
     ABSENT("tcp.flags");
     CU_ASSERT(th_errors(T) & TRUNC);
-    INFO_IS("12336 \xe2\x86\x92 12336");
+    INFO_IS("12336 \xe2\x86\x92 12336[Packet size limited during capture]");
 }
 
 /* tcp-fast-open.pcap #3: SYN-ACK with a TFO cookie in experimental option 254 (ExID 0xF989). */
@@ -279,7 +279,7 @@ static void test_tcp_malformed(void)
     ABSENT("tcp.flags");
     PRESENT("tcp.bogus_header_length");
     ERRORS_ARE(MALF);
-    INFO_IS("1 \xe2\x86\x92 2 [SYN] Seq=1000 Win=65535, bogus TCP header length (12, must be at least 20)");
+    INFO_IS("1 \xe2\x86\x92 2 [SYN] Seq=1000 Win=65535, bogus TCP header length (12, must be at least 20)[Malformed Packet]");
 
     /* Data offset 15 (60 bytes) in a 20-byte segment: header fields, no tcp.len, MALFORMED. */
     feed(LT_IPV4, "4500002800010000400666cd0a0000010a00000200010002000003e800000000f002ffffabcd0000", 0, 0);
@@ -348,7 +348,7 @@ static void test_ipv4_bad_ihl(void)
     PRESENT("ip.bogus_header_length");
     LAYERS_ARE("eth:ip");
     ERRORS_ARE(MALF);                           /* tshark: an expert item only */
-    INFO_IS("Bogus IP header length (16, must be at least 20)");
+    INFO_IS("Bogus IP header length (16, must be at least 20)[Malformed Packet]");
     COL_IS(col_src, "f0:4d:a2:3d:5d:a3");       /* no IP address: the link layer's */
 }
 
@@ -413,7 +413,7 @@ static void test_ipv4_lengths(void)
     ABSENT("udp.srcport");
     LAYERS_ARE("ip");
     ERRORS_ARE(MALF);
-    INFO_IS("");
+    INFO_IS("[Malformed Packet]");
 
     /* Total length 12 < 20: tshark stops after ip.len. */
     feed(LT_IPV4, "4500000c00010000401166de0a0000010a00000230390035000c123400000000", 0, 0);
@@ -422,7 +422,7 @@ static void test_ipv4_lengths(void)
     ABSENT("ip.src");
     PRESENT("ip.bogus_ip_length");
     ERRORS_ARE(MALF);
-    INFO_IS("Bogus IP length (12, less than header length 20)");
+    INFO_IS("Bogus IP length (12, less than header length 20)[Malformed Packet]");
 
     /* Total length 0: TCP segmentation offload; the length we were given is used. */
     feed(LT_IPV4, "4500000000010000401166ea0a0000010a00000230390035000c123400000000", 0, 0);
@@ -551,14 +551,14 @@ static void test_udp_lengths(void)
     ABSENT("udp.payload");
     LAYERS_ARE("ip:udp");
     CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), MALF);
-    INFO_IS("1 \xe2\x86\x92 53 [BAD UDP LENGTH 4 < 8]");
+    INFO_IS("1 \xe2\x86\x92 53 [BAD UDP LENGTH 4 < 8][Malformed Packet]");
 
     feed(LT_IPV4, "4500002400010000401166c60a0000010a00000200010035006412340000000000000000", 0, 0);
     FIELD_IS("udp.length", "100");
     PRESENT("udp.length.bad");
     FIELD_IS("udp.checksum", "0x1234");
     CU_ASSERT_EQUAL(th_layer_errors(T, "udp"), MALF);
-    INFO_IS("1 \xe2\x86\x92 53 [BAD UDP LENGTH 100 > IP PAYLOAD LENGTH] Len=92");
+    INFO_IS("1 \xe2\x86\x92 53 [BAD UDP LENGTH 100 > IP PAYLOAD LENGTH] Len=92[Malformed Packet]");
 
     /* malformed-dns-compression-loop.pcap: udp.length 8 in a 43-byte IP payload. tshark
      * hands nothing on (no dns.*). */
@@ -741,7 +741,7 @@ static void test_ip_hints(void)
     FIELD_IS("icmp.ident", "4660");
     CU_ASSERT_EQUAL(th_layer_errors(T, "ip"), MALF);
     CU_ASSERT_EQUAL(th_layer_errors(T, "icmp"), 0);
-    INFO_IS("Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
+    INFO_IS("Echo (ping) request  id=0x1234, seq=1/256, ttl=64[Malformed Packet]");
 
     /* TCP in a first fragment cut by the snaplen (60 of 1500 bytes): the header, no tcp.len (the
      * segment is longer than the fragment), nothing handed on. */
@@ -911,7 +911,7 @@ static void test_ipv6_malformed(void)
     FIELD_IS("ipv6.plen", "0");
     ABSENT("ipv6.fraghdr.nxt");
     CU_ASSERT_EQUAL(th_layer_errors(T, "ipv6"), MALF);
-    INFO_IS("");
+    INFO_IS("[Malformed Packet]");
 
     /* Payload length past the packet: fields, MALFORMED, payload decoded as far as it goes. */
     feed(LT_IPV6, "6000000000ff114020010db800000000000000000000000120010db80000000000000000000000020001"
