@@ -144,6 +144,8 @@ void trawl_engine_want_all(struct trawl_engine *e) { e->want_all = true; e->want
 void trawl_sink_want_cols(struct trawl_sink *s) { s->e->want_cols = true; }
 void trawl_engine_want_cols(struct trawl_engine *e) { e->want_cols = true; }
 
+void trawl_sink_stop(struct trawl_sink *s) { trawl_engine_stop(s->e); }
+
 void trawl_sink_log(struct trawl_sink *s, enum trawl_log_level level, const char *fmt, ...)
 {
     char msg[1024], origin[128];

@@ -473,7 +473,7 @@ static int run_main(int argc, char **argv, struct opts *o)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    /* SIGPIPE keeps its default: `trawl ... | head` ends quietly like any Unix filter. */
 
     int status = 0;
     for (size_t i = 0; i < o->reads.n; i++) {

@@ -80,6 +80,9 @@ TRAWL_API const char *trawl_sink_option(struct trawl_sink *s, const char *key);
 TRAWL_API const struct trawl_field *trawl_sink_want_field(struct trawl_sink *s, const char *name);
 TRAWL_API void trawl_sink_want_all(struct trawl_sink *s);      /* every field (json, -V) */
 TRAWL_API void trawl_sink_want_cols(struct trawl_sink *s);     /* the summary columns */
+/* End the run after this packet: the sink cannot go on (write failed, the reader of a pipe went
+ * away). Input stops as with Ctrl-C; the sink's close() still runs and reports. */
+TRAWL_API void trawl_sink_stop(struct trawl_sink *s);
 TRAWL_API void trawl_sink_log(struct trawl_sink *s, enum trawl_log_level level,
                               const char *fmt, ...) TRAWL_PRINTF(3, 4);
 /* Every registered field, for sinks that list or look up by id. */

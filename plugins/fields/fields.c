@@ -374,6 +374,8 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             trawl_out_char(o, f->quote);
     }
     trawl_out_char(o, '\n');
+    if (TRAWL_UNLIKELY(f->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }
 
 static int fields_close(struct trawl_sink *s)

@@ -299,6 +299,8 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         trawl_out_char(o, ']');
     }
     trawl_out_mem(o, "}\n", 2);
+    if (TRAWL_UNLIKELY(j->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }
 
 static int json_close(struct trawl_sink *s)

@@ -222,6 +222,7 @@ static void pcapw_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             fail(s, w, TRAWL_EIO, "write failed: %s; no more frames are written", strerror(errno));
         }
         w->not_written_fail++;   /* this one may be partly in the file: not counted as written */
+        trawl_sink_stop(s);      /* reading on would only count frames nobody gets */
         return;
     }
     w->written++;

@@ -259,6 +259,8 @@ static void text_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
     }
     if (t->hex)
         print_hex(&t->o, pkt);
+    if (TRAWL_UNLIKELY(t->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }
 
 static int text_close(struct trawl_sink *s)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
@@ -320,6 +321,24 @@ static void test_write_filtered(void)
     CU_ASSERT_PTR_NULL(strstr(r.out, "0x0010\n"));          /* no bare ACKs: all have SYN */
     run_free(&r);
     unlink(out);
+    /* A sink whose output is gone stops the run: far fewer than the file's 2011 frames read. */
+    char errf[] = "/tmp/trawl-full-XXXXXX", cmd[2048], text[4096] = "";
+    fd = mkstemp(errf);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s -r %s/%s -T json --stats >/dev/full 2>%s", trawl_bin(),
+             CAP("tcp-syn-port-scan.pcap"), errf);
+    int stc = system(cmd);
+    CU_ASSERT(WIFEXITED(stc) && WEXITSTATUS(stc) == 1);
+    FILE *ef = fopen(errf, "r");
+    size_t tn = ef ? fread(text, 1, sizeof text - 1, ef) : 0;
+    text[tn] = 0;
+    if (ef) fclose(ef);
+    unlink(errf);
+    unsigned long read_frames = 0;
+    for (const char *st = strstr(text, "trawl: "); st; st = strstr(st + 1, "trawl: "))
+        if (sscanf(st, "trawl: %lu packets", &read_frames) == 1) break;
+    CU_ASSERT(read_frames > 0 && read_frames < 2011);
     snprintf(args, sizeof args, "-r %s/%s -w /dev/full", CAP("dns-udp-basic.pcap"));
     r = run_trawl(args, NULL);
     CU_ASSERT_EQUAL(r.status, 1);
