@@ -63,7 +63,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LDBASE) -Wl,-soname,libtrawl.so.1 -Wl,--no-undefined -o $@ $^ -lpcap -ldl -lpthread -lm
+	$(CC) -shared $(LDBASE) -Wl,-soname,libtrawl.so.1 -Wl,--no-undefined -o $@ $^ -lpcap -lcrypto -ldl -lpthread -lm
 	ln -sf libtrawl.so $(BUILD)/lib/libtrawl.so.1
 
 $(HOST): $(HOST_OBJ) $(LIB)

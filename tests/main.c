@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define SUITES(X) X(buf) X(loader) X(format) X(capture) X(l2) X(l3l4) X(sinks) \
-                  X(engine) X(cli) X(live) X(sdk) X(fuzz_regressions) X(pcapw) X(alloc)
+                  X(engine) X(cli) X(live) X(sdk) X(fuzz_regressions) X(pcapw) X(alloc) X(flow)
 #define DECL(name) void test_##name##_register(void) __attribute__((weak));
 SUITES(DECL)
 

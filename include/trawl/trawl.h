@@ -6,6 +6,7 @@
 #include "field.h"
 #include "packet.h"
 #include "dissect.h"
+#include "flow.h"
 #include "plugin.h"
 #include "sink.h"
 #include "engine.h"
