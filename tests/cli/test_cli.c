@@ -368,6 +368,24 @@ static void test_heuristics_cli(void)
     run_free(&r);
 }
 
+/* samples/embed.c, the embedding example `make` builds, runs and says what it should. */
+static void test_embed_example(void)
+{
+    const char *b = getenv("TRAWL_BUILD");
+    const char *bd = b && *b ? b : "build";
+    char cmd[2048], out[4096] = "";
+    snprintf(cmd, sizeof cmd, "%s/bin/trawl-embed-example %s/plugins %s/dns-udp-basic.pcap 2>&1", bd, bd,
+             th_captures_dir());
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "frame 1: ip.src=192.168.1.11 ip.dst=209.87.249.18\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 packets\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  UDP      2\n"));
+}
+
 void test_cli_register(void);
 void test_cli_register(void)
 {
@@ -391,4 +409,5 @@ void test_cli_register(void)
     CU_add_test(s, "plugins keep no mutable globals", test_plugins_have_no_mutable_globals);
     CU_add_test(s, "-w writes the filtered frames", test_write_filtered);
     CU_add_test(s, "heuristics listed and switched off; -P FILE.so", test_heuristics_cli);
+    CU_add_test(s, "the embedding example runs", test_embed_example);
 }
