@@ -149,7 +149,6 @@ static void refresh_wants(struct trawl_engine *e)
             p->any_wanted = e->wanted[id >> 3] >> (id & 7) & 1;
         }
     }
-    e->frame_proto->any_wanted = true;   /* frame.* values are cheap and sinks expect them */
     e->wants_dirty = false;
 }
 

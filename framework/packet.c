@@ -179,7 +179,8 @@ void trawl_add_string(struct trawl_packet *pkt, unsigned idx, const char *s, uin
 }
 void trawl_add_cstring(struct trawl_packet *pkt, unsigned idx, const char *s)
 {
-    trawl_add_bytes(pkt, idx, (const uint8_t *)s, s ? (uint32_t)strlen(s) : 0);
+    struct trawl_value *v = slot(pkt, idx);     /* before strlen: most values are not wanted */
+    if (v) { v->v.p = (const uint8_t *)s; v->len = s ? (uint32_t)strlen(s) : 0; }
 }
 
 void trawl_add_stringf(struct trawl_packet *pkt, unsigned idx, const char *fmt, ...)

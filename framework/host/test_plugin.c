@@ -24,9 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "trawl/trawl.h"
+#include "host.h"
 
 int trawl_cmd_test_plugin(int argc, char **argv, const char *default_plugin_dir);
 
@@ -209,12 +209,6 @@ static void tp_log(void *user, enum trawl_log_level lvl, const char *origin, con
             origin ? ": " : "", msg);
 }
 
-static bool tp_is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Was this plugin path given with -P (the directory or the file itself)? */
 static bool tp_from_cmdline(const struct tp *t, const char *path)
 {
@@ -292,22 +286,9 @@ int trawl_cmd_test_plugin(int argc, char **argv, const char *default_plugin_dir)
     struct trawl_engine_options eo = { .size = sizeof eo, .log = tp_log, .log_user = t, .log_level = TRAWL_LOG_WARN };
     if (!(e = trawl_engine_new(&eo))) { fprintf(stderr, "trawl test-plugin: out of memory\n"); goto out; }
 
-    /* The host's order: -P, $TRAWL_PLUGIN_PATH, the default directory. The first plugin of a
+    /* The host's order (-P, $TRAWL_PLUGIN_PATH, the default directory): the first plugin of a
      * name wins, so a -P build replaces the installed plugin of the same name. */
-    for (size_t i = 0; i < t->npdirs; i++) {
-        const char *p = t->pdirs[i];
-        int r = tp_is_dir(p) ? trawl_engine_load_dir(e, p) : trawl_engine_load_plugin(e, p);
-        if (r < 0 && tp_is_dir(p)) { fprintf(stderr, "trawl test-plugin: %s\n", trawl_engine_last_error(e)); goto out; }
-    }
-    const char *env = getenv("TRAWL_PLUGIN_PATH");
-    if (env && *env) {
-        char *copy = strdup(env), *save = NULL;
-        for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save))
-            if (trawl_engine_load_dir(e, d) < 0) fprintf(stderr, "trawl test-plugin: %s\n", trawl_engine_last_error(e));
-        free(copy);
-    }
-    if (*t->default_dir && tp_is_dir(t->default_dir)) trawl_engine_load_dir(e, t->default_dir);
-    else if (!t->npdirs) fprintf(stderr, "trawl test-plugin: warning: plugin directory %s not found\n", t->default_dir);
+    if (host_load_plugins(e, t->pdirs, t->npdirs, *t->default_dir ? t->default_dir : NULL) > 0) goto out;
 
     for (size_t i = 0; i < t->noptions; i++)
         if (trawl_engine_set_option(e, t->options[i]) < 0) {
@@ -343,11 +324,7 @@ int trawl_cmd_test_plugin(int argc, char **argv, const char *default_plugin_dir)
     } else {
         trawl_engine_want_all(e);
     }
-    /* The info column is formatted only when a sink prints the summary line: a "text" sink
-     * writing nowhere turns it on, and we read the column in our callback. */
-    FILE *devnull = fopen("/dev/null", "w");
-    static const char *const no_opts[] = { NULL };
-    if (devnull && !trawl_engine_add_sink(e, "text", devnull, no_opts)) { fclose(devnull); devnull = NULL; }
+    trawl_engine_want_cols(e);                   /* the info column, read in our callback */
     trawl_engine_on_packet(e, tp_on_packet, t);
 
     rc = 0;
@@ -366,7 +343,6 @@ int trawl_cmd_test_plugin(int argc, char **argv, const char *default_plugin_dir)
     trawl_engine_finish(e);
     trawl_engine_free(e);
     e = NULL;
-    if (devnull) fclose(devnull);
     if (fflush(stdout) != 0) rc = rc ? rc : 1;
 
 out:

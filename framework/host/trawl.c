@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "trawl/trawl.h"
+#include "host.h"
 
 #ifndef TRAWL_PLUGINDIR
 #define TRAWL_PLUGINDIR "/usr/local/lib/trawl/plugins"
@@ -97,6 +98,31 @@ static const char *default_plugin_dir(void)
         if (is_dir(buf)) return buf;
     }
     return TRAWL_PLUGINDIR;
+}
+
+int host_load_plugins(struct trawl_engine *e, const char *const *paths, size_t npaths,
+                      const char *default_dir)
+{
+    int bad = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if (is_file(paths[i])) {
+            trawl_engine_load_plugin(e, paths[i]);       /* a refusal is logged by the engine */
+        } else if (trawl_engine_load_dir(e, paths[i]) < 0) {
+            fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+            bad++;
+        }
+    }
+    const char *env = getenv("TRAWL_PLUGIN_PATH");
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save))
+            if (trawl_engine_load_dir(e, d) < 0) fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+        free(copy);
+    }
+    if (default_dir && is_dir(default_dir)) trawl_engine_load_dir(e, default_dir);
+    else if (!npaths && !(env && *env))
+        fprintf(stderr, "trawl: warning: plugin directory %s not found\n", default_dir ? default_dir : "(none)");
+    return bad;
 }
 
 static void log_cb(void *user, enum trawl_log_level lvl, const char *origin, const char *msg)
@@ -376,22 +402,7 @@ static int run_main(int argc, char **argv, struct opts *o)
     if (!e) { fprintf(stderr, "trawl: out of memory\n"); return 1; }
     g_engine = e;
 
-    /* Plugin directories: -P, then $TRAWL_PLUGIN_PATH, then the default; never the cwd. */
-    for (size_t i = 0; i < o->plugin_dirs.n; i++) {
-        const char *d = o->plugin_dirs.v[i];
-        if (is_file(d)) trawl_engine_load_plugin(e, d);     /* refusals are logged */
-        else if (trawl_engine_load_dir(e, d) < 0) fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
-    }
-    const char *env = getenv("TRAWL_PLUGIN_PATH");
-    if (env) {
-        char *copy = strdup(env), *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-            if (*d && trawl_engine_load_dir(e, d) < 0) fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
-        free(copy);
-    }
-    const char *defdir = default_plugin_dir();
-    if (is_dir(defdir)) trawl_engine_load_dir(e, defdir);
-    else if (!o->plugin_dirs.n && !env) fprintf(stderr, "trawl: warning: plugin directory %s not found\n", defdir);
+    host_load_plugins(e, o->plugin_dirs.v, o->plugin_dirs.n, default_plugin_dir());
 
     int rc = 0;
     if (o->only && trawl_engine_only(e, o->only) < 0) { fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e)); rc = 1; }

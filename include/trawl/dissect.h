@@ -82,7 +82,9 @@ TRAWL_API const struct trawl_proto *trawl_proto_find(struct trawl_init *ctx, con
 TRAWL_API const struct trawl_table *trawl_table_find(struct trawl_init *ctx, const char *name);
 TRAWL_API const struct trawl_heur_list *trawl_heur_find(struct trawl_init *ctx, const char *name);
 /* Attach proto to a table entry. A second protocol on the same key is refused with a warning
- * (decode-as, not load order, decides such conflicts). */
+ * (decode-as, not load order, decides such conflicts). A table no loaded plugin declares is not
+ * an error: the call returns TRAWL_ENOENT and nothing happens, so attach to optional tables
+ * (gre.proto, ppp.protocol) without looking them up first. */
 TRAWL_API int trawl_table_add(struct trawl_init *ctx, const char *table, uint32_t key,
                               const struct trawl_proto *proto);
 TRAWL_API int trawl_table_add_string(struct trawl_init *ctx, const char *table, const char *key,

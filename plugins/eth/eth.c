@@ -422,9 +422,9 @@ static int eth_handoff(struct trawl_init *ctx)
     trawl_table_add(ctx, "ethertype", 0x8100, st->vlan);
     trawl_table_add(ctx, "ethertype", 0x9100, st->vlan);
     trawl_table_add(ctx, "ethertype", 0x88a8, st->ad);
-    /* Transparent Ethernet bridging inside GRE (NVGRE, ERSPAN-less bridging). */
-    if (trawl_table_find(ctx, "gre.proto"))
-        trawl_table_add(ctx, "gre.proto", 0x6558, st->eth);
+    /* Transparent Ethernet bridging inside GRE (a table that is absent when gre is not loaded:
+     * trawl_table_add says so at debug level and nothing else happens). */
+    trawl_table_add(ctx, "gre.proto", 0x6558, st->eth);
     return TRAWL_OK;
 }
 

@@ -421,9 +421,9 @@ static int ip_handoff(struct trawl_init *ctx)
     st->ip_proto = trawl_table_find(ctx, "ip.proto");
     st->ipv6 = trawl_proto_find(ctx, "ipv6");
     trawl_table_add(ctx, "ip.proto", 4, st->proto);          /* IP in IP (RFC 2003) */
-    if (trawl_table_find(ctx, "ethertype")) trawl_table_add(ctx, "ethertype", 0x0800, st->proto);
-    if (trawl_table_find(ctx, "ppp.protocol")) trawl_table_add(ctx, "ppp.protocol", 0x0021, st->proto);
-    if (trawl_table_find(ctx, "gre.proto")) trawl_table_add(ctx, "gre.proto", 0x0800, st->proto);
+    trawl_table_add(ctx, "ethertype", 0x0800, st->proto);
+    trawl_table_add(ctx, "ppp.protocol", 0x0021, st->proto);
+    trawl_table_add(ctx, "gre.proto", 0x0800, st->proto);
     return 0;
 }
 

@@ -437,9 +437,9 @@ static int ipv6_handoff(struct trawl_init *ctx)
     } else {
         trawl_table_add(ctx, "ip.proto", 41, st->proto);     /* IPv6 in IP (6in4, 6in6) */
     }
-    if (trawl_table_find(ctx, "ethertype")) trawl_table_add(ctx, "ethertype", 0x86dd, st->proto);
-    if (trawl_table_find(ctx, "ppp.protocol")) trawl_table_add(ctx, "ppp.protocol", 0x0057, st->proto);
-    if (trawl_table_find(ctx, "gre.proto")) trawl_table_add(ctx, "gre.proto", 0x86dd, st->proto);
+    trawl_table_add(ctx, "ethertype", 0x86dd, st->proto);
+    trawl_table_add(ctx, "ppp.protocol", 0x0057, st->proto);
+    trawl_table_add(ctx, "gre.proto", 0x86dd, st->proto);
     return 0;
 }
 
