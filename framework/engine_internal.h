@@ -200,6 +200,9 @@ void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, in
                              int64_t delta_ns);
 /* loader.c */
 void loader_free(struct trawl_engine *e);
+const char *engine_option(const struct trawl_engine *e, const char *key);
+uint64_t engine_option_u64(struct trawl_engine *e, const char *key, uint64_t dflt, uint64_t min,
+                           uint64_t max);
 /* sink.c */
 void sinks_free(struct trawl_engine *e);
 int  sinks_close(struct trawl_engine *e);

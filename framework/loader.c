@@ -6,6 +6,7 @@
  * plugin never stops the run.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -321,4 +322,37 @@ void loader_free(struct trawl_engine *e)
     free(e->plugins);
     for (size_t i = 0; i < e->noptions; i++) { free(e->options[i].key); free(e->options[i].value); }
     free(e->options);
+}
+
+/* Engine settings share the option list with plugins ("flow.timeout.tcp=300"): the last
+ * value given wins. */
+const char *engine_option(const struct trawl_engine *e, const char *key)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < e->noptions; i++)
+        if (!strcmp(e->options[i].key, key)) found = e->options[i].value;
+    return found;
+}
+
+/* A numeric setting with a suffix k/M/G (powers of 1024) allowed; a bad or out-of-range value is
+ * logged once and the default used, so a typo never silently means 0. */
+uint64_t engine_option_u64(struct trawl_engine *e, const char *key, uint64_t dflt, uint64_t min,
+                           uint64_t max)
+{
+    const char *v = engine_option(e, key);
+    if (!v) return dflt;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    uint64_t mult = 1;
+    if (*end == 'k' || *end == 'K') { mult = 1024; end++; }
+    else if (*end == 'M') { mult = 1024 * 1024; end++; }
+    else if (*end == 'G') { mult = 1024ull * 1024 * 1024; end++; }
+    if (errno || end == v || *end || *v == '-' || n > max / mult || n * mult < min) {
+        engine_log(e, TRAWL_LOG_ERROR, "engine", "option %s=%s: expected a number in [%llu, %llu]; "
+                   "using %llu", key, v, (unsigned long long)min, (unsigned long long)max,
+                   (unsigned long long)dflt);
+        return dflt;
+    }
+    return n * mult;
 }
