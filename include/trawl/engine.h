@@ -38,9 +38,24 @@ struct trawl_stats {
     uint64_t files;              /* inputs opened */
     uint64_t file_errors;        /* inputs that ended in an error */
     int64_t  first_ts_ns, last_ts_ns;
+    /* flows (flow.h) */
+    uint64_t flows;              /* created */
+    uint64_t flows_timed_out;    /* ended by an idle timeout */
+    uint64_t flows_evicted;      /* ended early by flow.max / flow.memcap */
+    uint64_t flows_refused;      /* not created: the caps left no room even after eviction */
+    uint64_t flows_peak;         /* most flows held at once (one worker) */
+    uint64_t flow_mem_peak;      /* most bytes held by flows, state and reassembly */
+    uint64_t tcp_gap_bytes;      /* stream bytes never captured, delivered as gaps */
+    uint64_t tcp_capped_bytes;   /* stream bytes given up because of the reassembly caps */
+    uint64_t tcp_pdu_dropped;    /* bytes a stream dissector asked to keep beyond reasm.max_pdu */
+    /* records (record.h) */
+    uint64_t records;            /* handed to sinks */
+    uint64_t records_dropped;    /* not built: no memory */
 };
 
 typedef void (*trawl_packet_cb)(void *user, const struct trawl_packet *pkt);
+struct trawl_record;
+typedef void (*trawl_record_cb)(void *user, const struct trawl_record *rec);
 
 TRAWL_BEGIN_DECLS
 
@@ -110,6 +125,8 @@ TRAWL_API const struct trawl_field *trawl_engine_want_field(struct trawl_engine 
 TRAWL_API void trawl_engine_want_all(struct trawl_engine *e);
 /* Have dissectors fill the summary columns (trawl_packet_col, trawl_packet_protocol). */
 TRAWL_API void trawl_engine_want_cols(struct trawl_engine *e);
+/* Receive every record (of every type, record.h), in the order sinks get them. */
+TRAWL_API int trawl_engine_on_record(struct trawl_engine *e, trawl_record_cb cb, void *user);
 
 /* ---- input ------------------------------------------------------------------------------ */
 

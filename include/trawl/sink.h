@@ -1,8 +1,10 @@
-/* trawl/sink.h — output sinks: where decoded packets (and, later, records) go.
+/* trawl/sink.h — output sinks: where decoded packets and records (record.h) go.
  *
  * A sink plugin registers a definition in init; the host opens one instance per output the
- * user asked for (-T fields, -T json, ...). open() reads the instance's options (-e, -E, ...)
- * and says which fields it wants: the engine formats nothing that no one wants.
+ * user asked for (-T fields, -T json, --records zeek:DIR, ...). open() reads the instance's
+ * options (-e, -E, ...) and says which fields and which record types it wants: the engine
+ * formats nothing that no one wants. An instance gets packets unless it calls
+ * trawl_sink_skip_packets (a log writer); it gets records once it calls trawl_sink_want_records.
  */
 #ifndef TRAWL_SINK_H
 #define TRAWL_SINK_H
@@ -19,8 +21,8 @@ struct trawl_sink_def {
     const char *name;        /* selected by -T NAME */
     const char *summary;
     int  (*open)(struct trawl_sink *s);                 /* 0 or negative trawl_err */
-    void (*packet)(struct trawl_sink *s, const struct trawl_packet *pkt);
-    void (*record)(struct trawl_sink *s, const struct trawl_record *rec);  /* may be NULL */
+    void (*packet)(struct trawl_sink *s, const struct trawl_packet *pkt);  /* NULL: records only */
+    void (*record)(struct trawl_sink *s, const struct trawl_record *rec);  /* NULL: packets only */
     int  (*close)(struct trawl_sink *s);                /* flush; report write errors */
 };
 
@@ -80,6 +82,14 @@ TRAWL_API const char *trawl_sink_option(struct trawl_sink *s, const char *key);
 TRAWL_API const struct trawl_field *trawl_sink_want_field(struct trawl_sink *s, const char *name);
 TRAWL_API void trawl_sink_want_all(struct trawl_sink *s);      /* every field (json, -V) */
 TRAWL_API void trawl_sink_want_cols(struct trawl_sink *s);     /* the summary columns */
+/* Records of this type (NULL: of every type) reach this instance's record callback. Returns
+ * TRAWL_ENOENT when no loaded plugin declares the type. */
+TRAWL_API int  trawl_sink_want_records(struct trawl_sink *s, const char *type);
+/* This instance takes no packets (it writes logs of records). */
+TRAWL_API void trawl_sink_skip_packets(struct trawl_sink *s);
+/* Every registered record type (after start), for sinks that write a file per type. */
+TRAWL_API uint32_t trawl_sink_record_type_count(struct trawl_sink *s);
+TRAWL_API const struct trawl_record_type *trawl_sink_record_type(struct trawl_sink *s, uint32_t id);
 /* End the run after this packet: the sink cannot go on (write failed, the reader of a pipe went
  * away). Input stops as with Ctrl-C; the sink's close() still runs and reports. */
 TRAWL_API void trawl_sink_stop(struct trawl_sink *s);
