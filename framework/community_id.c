@@ -71,7 +71,12 @@ int trawl_community_id(const struct trawl_flow_tuple *t, uint16_t seed, char out
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
-    if (!EVP_Digest(msg, n, digest, &dlen, EVP_sha1(), NULL) || dlen != 20) return TRAWL_EINVAL;
+    /* One digest context per thread, reused: EVP_Digest would allocate on every call. */
+    static _Thread_local EVP_MD_CTX *ctx;
+    if (!ctx && !(ctx = EVP_MD_CTX_new())) return TRAWL_ENOMEM;
+    if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) || !EVP_DigestUpdate(ctx, msg, n) ||
+        !EVP_DigestFinal_ex(ctx, digest, &dlen) || dlen != 20)
+        return TRAWL_EINVAL;
     out[0] = '1';
     out[1] = ':';
     EVP_EncodeBlock((unsigned char *)out + 2, digest, 20);   /* 28 characters and a NUL */

@@ -33,8 +33,13 @@ struct trawl_engine *trawl_engine_new(const struct trawl_engine_options *opt)
 void trawl_engine_free(struct trawl_engine *e)
 {
     if (!e) return;
+    if (e->started && !e->finished) trawl_engine_finish(e);
     sinks_free(e);
+    flows_free_worker(&e->pkt);
+    records_free_worker(&e->pkt);
     packet_free(&e->pkt);
+    records_free(e);
+    analyzers_free(e);
     registry_free(e);
     loader_free(e);
     for (size_t i = 0; i < e->nbpf; i++) if (e->bpf[i].ok) pcap_freecode(&e->bpf[i].prog);
@@ -167,6 +172,8 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (TRAWL_UNLIKELY(e->wants_dirty)) refresh_wants(e);
     struct trawl_packet *pkt = &e->pkt;
     packet_reset(pkt, f, data);
+    pkt->in_packet = true;
+    flows_packet_begin(pkt);
     packet_add_frame_fields(pkt, trawl_engine_file_name(e, f->file_index), f->ts_ns - e->first_ts,
                             f->ts_ns - e->prev_ts);
     e->prev_ts = f->ts_ns;
@@ -187,7 +194,10 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (pkt->errors & TRAWL_BUF_MALFORMED) e->stats.malformed++;
     if (pkt->depth_exceeded) e->stats.depth_exceeded++;
     if (pkt->values_dropped) e->stats.values_dropped++;
+    analyzers_packet(pkt);
     sinks_emit(e, pkt);
+    pkt->in_packet = false;
+    records_flush(pkt);
     if (e->limit && e->stats.packets >= e->limit) e->stop = 1;
     return 0;
 }
@@ -324,4 +334,17 @@ int trawl_engine_read_live(struct trawl_engine *e, const char *iface, const stru
     return result;
 }
 
-int trawl_engine_finish(struct trawl_engine *e) { return sinks_close(e); }
+/* End of input: every flow ends (conn records and the like), analyzers finish, then sinks. */
+int trawl_engine_finish(struct trawl_engine *e)
+{
+    if (e->started && !e->finished) {
+        e->finished = true;
+        struct trawl_packet *ctx = &e->pkt;
+        ctx->in_packet = false;
+        ctx->nvals = ctx->nlayers = 0;
+        flows_finish(ctx);
+        analyzers_finish(ctx);
+        records_flush(ctx);
+    }
+    return sinks_close(e);
+}

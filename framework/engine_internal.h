@@ -25,6 +25,7 @@ struct proto_entry {
     bool dead;                            /* its plugin failed: never dispatched */
     char column[32];                      /* the name upper-cased, when the def has no column */
     bool any_wanted;                      /* some field of it is wanted (see wants_dirty) */
+    const struct trawl_stream_ops *stream_ops;   /* trawl_stream_register */
     UT_hash_handle hh;                    /* engine->protos_by_name */
 };
 
@@ -82,7 +83,41 @@ struct trawl_sink {
     size_t nopts;
     const char **scratch;                 /* trawl_sink_options result */
     bool opened;
+    bool skip_packets;                    /* trawl_sink_skip_packets, or no packet callback */
+    bool all_records;                     /* trawl_sink_want_records(s, NULL) */
+    uint8_t *rtypes;                      /* bitmap by record type id */
     struct trawl_sink *next;
+};
+
+/* A record type: its columns are also the fields of a protocol named after it. */
+struct record_type_entry {
+    struct trawl_record_type pub;
+    struct trawl_proto_def pdef;          /* referenced by the protocol registration */
+    struct trawl_field_def *fdefs;        /* "TYPE.COLUMN" names */
+    const struct trawl_record_def *def;
+    struct plugin_entry *owner;
+    bool dead;
+    bool wanted;                          /* a sink, analyzer or callback takes it */
+    UT_hash_handle hh;
+};
+
+struct analyzer_entry {
+    const struct trawl_analyzer_def *def;
+    void *state;
+    struct plugin_entry *owner;
+    uint8_t *rtypes;                      /* bitmap by record type id */
+};
+
+/* A record being built or queued (record.c); recycled, never freed per record. */
+struct rec_block;
+struct trawl_record {
+    const struct record_type_entry *type;
+    struct trawl_value *vals;
+    size_t nvals, capvals;
+    struct rec_block *blocks;             /* copies of string/bytes values */
+    uint64_t frame;
+    struct trawl_packet *ctx;
+    struct trawl_record *next;
 };
 
 struct plugin_option { char *key; char *value; };
@@ -130,6 +165,28 @@ struct trawl_packet {
     size_t proto_col_nlayers;             /* layer count when TRAWL_COL_PROTOCOL was set */
     uint8_t *arena;
     size_t arena_used, arena_cap;
+    struct defrag_table *defrag;          /* IP fragments held (defrag.c), made on the first one */
+
+    /* flows (flow.c): what the layers said, and the packet's flow */
+    struct flow_table *flows;
+    struct trawl_flow *flow;              /* the innermost flow of this packet */
+    int flow_dir;
+    uint8_t addr_family;                  /* 0: no addresses set yet */
+    const uint8_t *addr_src, *addr_dst;
+    uint8_t q_family;                     /* addresses inside an ICMP error's quote */
+    const uint8_t *q_src, *q_dst;
+    uint32_t ip_len;
+    uint32_t tunnel;                      /* hash of outer addresses, 0 when none */
+    uint16_t vlan;
+    /* stream calls (flow.c) */
+    bool in_stream;
+    bool muted;                           /* stream bytes flushed at a flow's end: the packet at
+                                             hand is not theirs (values and layers rolled back) */
+    uint32_t stream_more;                 /* trawl_stream_need_more in the current call */
+    bool stream_more_set;
+    /* records (record.c) */
+    bool in_packet;                       /* queue records until the packet's output is done */
+    struct trawl_record *rq_head, *rq_tail, *rfree;
 };
 
 struct bpf_cache { int linktype; struct bpf_program prog; bool ok; };
@@ -140,6 +197,7 @@ struct trawl_engine {
     struct plugin_entry **plugins;
     size_t nplugins;
     bool started;
+    bool finished;                        /* trawl_engine_finish ran the end of input */
 
     struct proto_entry *protos_by_name;
     struct proto_entry **protos;          /* by id */
@@ -158,6 +216,13 @@ struct trawl_engine {
     struct trawl_sink *sinks;
     trawl_packet_cb cb;
     void *cb_user;
+    trawl_record_cb rec_cb;
+    void *rec_cb_user;
+    struct record_type_entry *rtypes_by_name;
+    struct record_type_entry **rtypes;    /* by id, after start */
+    size_t nrtypes;
+    struct analyzer_entry *analyzers;
+    size_t nanalyzers;
     uint8_t *wanted;                      /* bitmap over field ids */
     bool want_all, want_cols;
     bool wants_dirty;                     /* recompute proto_entry.any_wanted before the next packet */
@@ -196,8 +261,11 @@ void packet_free(struct trawl_packet *pkt);
 void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, const uint8_t *data);
 /* Hints: what trawl_packet_hint left for this dispatch (see take_hints in registry.c). */
 bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints);
+int  packet_dissect(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints);
 void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, int64_t rel_ns,
                              int64_t delta_ns);
+/* defrag.c */
+void defrag_free(struct trawl_packet *pkt);
 /* loader.c */
 void loader_free(struct trawl_engine *e);
 const char *engine_option(const struct trawl_engine *e, const char *key);
@@ -208,5 +276,26 @@ void sinks_free(struct trawl_engine *e);
 int  sinks_close(struct trawl_engine *e);
 void sinks_emit(struct trawl_engine *e, const struct trawl_packet *pkt);
 void engine_want_id(struct trawl_engine *e, uint32_t id);
+void sinks_record(struct trawl_engine *e, const struct trawl_record *r);
+/* record.c */
+int  records_start(struct trawl_engine *e);          /* ids, after field ids */
+void records_flush(struct trawl_packet *pkt);        /* deliver the queue (after the packet's output) */
+void records_free_worker(struct trawl_packet *pkt);
+void records_free(struct trawl_engine *e);
+void records_purge_plugin(struct trawl_engine *e, struct plugin_entry *pl);
+/* analyzer.c */
+int  analyzers_start(struct trawl_engine *e);
+void analyzers_packet(struct trawl_packet *pkt);
+void analyzers_flow(struct trawl_packet *ctx, const struct trawl_flow *f, bool end);
+void analyzers_record(struct trawl_packet *ctx, const struct trawl_record *r);
+void analyzers_finish(struct trawl_packet *ctx);
+void analyzers_free(struct trawl_engine *e);
+void analyzers_purge_plugin(struct trawl_engine *e, struct plugin_entry *pl);
+/* flow.c */
+void flows_packet_begin(struct trawl_packet *pkt);   /* timeouts, per-packet reset */
+void flows_packet_end(struct trawl_packet *pkt);
+void flows_finish(struct trawl_packet *pkt);         /* end every flow (end of input) */
+void flows_free_worker(struct trawl_packet *pkt);
+void flow_note_service(struct trawl_packet *pkt, const struct trawl_proto *p);
 
 #endif

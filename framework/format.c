@@ -256,8 +256,10 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
         if (v->len == 4 && !json) { put_ipv4(&o, v->v.p); break; }
         /* fall through */
     case TRAWL_FT_IPV6:
-        if (v->len == (f->type == TRAWL_FT_IPV4 ? 4u : 16u) &&
-            inet_ntop(f->type == TRAWL_FT_IPV4 ? AF_INET : AF_INET6, v->v.p, tmp, sizeof tmp)) {
+        /* The length decides: a record's address column holds IPv4 and IPv6 values alike. */
+        if (v->len == 4 && !json) { put_ipv4(&o, v->v.p); break; }
+        if ((v->len == 4 || v->len == 16) &&
+            inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->v.p, tmp, sizeof tmp)) {
             if (json) putc1(&o, '"');
             put(&o, tmp, strlen(tmp));
             if (json) putc1(&o, '"');

@@ -272,6 +272,7 @@ int trawl_engine_start(struct trawl_engine *e)
         p->started = true;
     }
     int rc = registry_assign_field_ids(e);
+    if (rc == 0) rc = records_start(e);
     if (rc < 0) { free(order); return engine_error(e, rc, "out of memory assigning field ids"); }
     for (size_t i = 0; i < n; i++) {
         struct plugin_entry *p = order[i];
@@ -283,6 +284,7 @@ int trawl_engine_start(struct trawl_engine *e)
     free(order);
     registry_sort_heuristics(e);
     e->started = true;
+    if ((rc = analyzers_start(e)) < 0) return engine_error(e, rc, "out of memory starting analyzers");
     return 0;
 }
 

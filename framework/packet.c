@@ -23,6 +23,7 @@ int packet_init(struct trawl_packet *pkt, struct trawl_engine *e)
 
 void packet_free(struct trawl_packet *pkt)
 {
+    defrag_free(pkt);
     free(pkt->vals);
     free(pkt->arena);
     pkt->vals = NULL;
@@ -55,17 +56,24 @@ void packet_reset(struct trawl_packet *pkt, const struct trawl_frame *frame, con
  * (returns 0) leaves no trace: its layer and values are rolled back. */
 bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints)
 {
-    if (!p->def->dissect) return false;
+    return packet_dissect(pkt, p, b, hints) > 0;
+}
+
+/* packet_call, returning what the dissector returned (bytes used; 0: not mine). */
+int packet_dissect(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_buf *b, unsigned hints)
+{
+    if (!p->def->dissect) return 0;
     if (pkt->depth >= TRAWL_MAX_DEPTH || pkt->nlayers >= MAX_LAYERS) {
         pkt->depth_exceeded = true;
-        return false;
+        return 0;
     }
     const struct proto_entry *saved_cur = pkt->cur;
     uint16_t saved_layer = pkt->cur_layer, saved_tree = pkt->tree_depth;
     unsigned saved_hints = pkt->cur_hints;
     size_t saved_vals = pkt->nvals, idx = pkt->nlayers++;
     pkt->layers[idx] = (struct trawl_layer){ &p->pub, b->base, b->len, 0,
-                                             pkt->quote_depth ? TRAWL_LAYER_QUOTED : 0 };
+                                             (uint8_t)((pkt->quote_depth ? TRAWL_LAYER_QUOTED : 0) |
+                                                       (pkt->in_stream ? TRAWL_LAYER_STREAM : 0)) };
     pkt->cur_hints = hints;
     uint8_t latch = 0;
     struct trawl_buf view = *b;
@@ -80,14 +88,14 @@ bool packet_call(struct trawl_packet *pkt, struct proto_entry *p, struct trawl_b
     pkt->cur_layer = saved_layer;
     pkt->tree_depth = saved_tree;
     pkt->cur_hints = saved_hints;
-    if (r == 0) {
+    if (r <= 0) {
         pkt->nvals = saved_vals;
         pkt->nlayers = idx;
-        return false;
+        return 0;
     }
     pkt->layers[idx].err = latch;
-    if (!pkt->quote_depth) pkt->errors |= latch;
-    return true;
+    if (!pkt->quote_depth && !pkt->muted) pkt->errors |= latch;
+    return r;
 }
 
 bool trawl_dissect_quote(struct trawl_packet *pkt, const struct trawl_proto *p, struct trawl_buf *b)
@@ -223,11 +231,11 @@ void trawl_tree_pop(struct trawl_packet *pkt)
 
 /* ---- columns ----------------------------------------------------------------------------- */
 
-bool trawl_cols_wanted(const struct trawl_packet *pkt) { return pkt->cols_wanted && !pkt->quote_depth; }
+bool trawl_cols_wanted(const struct trawl_packet *pkt) { return pkt->cols_wanted && !pkt->quote_depth && !pkt->muted; }
 
 static void col_vput(struct trawl_packet *pkt, enum trawl_col c, bool append, const char *fmt, va_list ap)
 {
-    if (!pkt->cols_wanted || pkt->quote_depth || (unsigned)c >= TRAWL_COL__COUNT) return;
+    if (!pkt->cols_wanted || pkt->quote_depth || pkt->muted || (unsigned)c >= TRAWL_COL__COUNT) return;
     if (c == TRAWL_COL_PROTOCOL) pkt->proto_col_nlayers = pkt->nlayers;
     size_t at = append ? pkt->col_len[c] : 0;
     int n = vsnprintf(pkt->cols[c] + at, COL_MAX - at, fmt, ap);

@@ -418,6 +418,8 @@ void registry_purge_plugin(struct trawl_engine *e, struct plugin_entry *pl)
     }
     struct sink_def_entry *sd, *sdtmp;
     HASH_ITER(hh, e->sink_defs, sd, sdtmp) if (sd->owner == pl) { HASH_DEL(e->sink_defs, sd); free(sd); }
+    records_purge_plugin(e, pl);
+    analyzers_purge_plugin(e, pl);
 }
 
 /* ---- dispatch-time lookups --------------------------------------------------------------- */
@@ -494,9 +496,24 @@ bool trawl_dissect_proto(struct trawl_packet *pkt, const struct trawl_proto *p, 
     return pe && !pe->dead && packet_call(pkt, pe, b, h);
 }
 
+static bool dissect_ports(struct trawl_packet *pkt, const struct trawl_table *tt,
+                          const struct trawl_heur_list *h, uint32_t a, uint32_t b_port,
+                          struct trawl_buf *b);
+
+/* The first protocol that takes a flow's payload is its service (conn.log's). */
 bool trawl_dissect_ports(struct trawl_packet *pkt, const struct trawl_table *tt,
                          const struct trawl_heur_list *h, uint32_t a, uint32_t b_port,
                          struct trawl_buf *b)
+{
+    size_t n = pkt->nlayers;
+    bool took = dissect_ports(pkt, tt, h, a, b_port, b);
+    if (took && n < pkt->nlayers) flow_note_service(pkt, pkt->layers[n].proto);
+    return took;
+}
+
+static bool dissect_ports(struct trawl_packet *pkt, const struct trawl_table *tt,
+                          const struct trawl_heur_list *h, uint32_t a, uint32_t b_port,
+                          struct trawl_buf *b)
 {
     const struct table_entry *t = (const struct table_entry *)tt;
     unsigned hints = take_hints(pkt);

@@ -13,8 +13,8 @@
 int trawl_sink_register(struct trawl_init *ctx, const struct trawl_sink_def *def, void *plugin_state)
 {
     if (ctx->phase != 1 || ctx->e->started) return TRAWL_ESTATE;
-    if (!def || !def->name || !*def->name || !def->packet) {
-        trawl_init_log(ctx, TRAWL_LOG_ERROR, "sink definition needs a name and a packet callback");
+    if (!def || !def->name || !*def->name || (!def->packet && !def->record)) {
+        trawl_init_log(ctx, TRAWL_LOG_ERROR, "sink definition needs a name and a packet or record callback");
         ctx->failed = true;
         return TRAWL_EINVAL;
     }
@@ -45,7 +45,7 @@ void engine_want_id(struct trawl_engine *e, uint32_t id)
 static void sink_free(struct trawl_sink *s)
 {
     for (size_t i = 0; i < s->nopts; i++) { free(s->keys[i]); free(s->vals[i]); }
-    free(s->keys); free(s->vals); free(s->scratch); free(s);
+    free(s->keys); free(s->vals); free(s->scratch); free(s->rtypes); free(s);
 }
 
 struct trawl_sink *trawl_engine_add_sink(struct trawl_engine *e, const char *name, FILE *out,
@@ -91,6 +91,7 @@ struct trawl_sink *trawl_engine_add_sink(struct trawl_engine *e, const char *nam
         }
     }
     s->opened = true;
+    if (!d->def->packet) s->skip_packets = true;
     struct trawl_sink **tail = &e->sinks;
     while (*tail) tail = &(*tail)->next;
     *tail = s;
@@ -182,7 +183,8 @@ int trawl_engine_on_packet(struct trawl_engine *e, trawl_packet_cb cb, void *use
 
 void sinks_emit(struct trawl_engine *e, const struct trawl_packet *pkt)
 {
-    for (struct trawl_sink *s = e->sinks; s; s = s->next) s->ent->def->packet(s, pkt);
+    for (struct trawl_sink *s = e->sinks; s; s = s->next)
+        if (!s->skip_packets) s->ent->def->packet(s, pkt);
     if (e->cb) e->cb(e->cb_user, pkt);
 }
 

@@ -113,6 +113,7 @@ struct trawl_flow_info {
 
 /* One TCP segment, as the tcp dissector read it. */
 struct trawl_tcp_segment {
+    uint16_t sport, dport;
     uint32_t seq, ack;
     uint16_t flags;                   /* the 12 flag bits (0x002 SYN, 0x010 ACK, ...) */
     uint16_t window;
@@ -177,10 +178,13 @@ TRAWL_API struct trawl_flow *trawl_flow_get(struct trawl_packet *pkt, uint8_t ip
                                             uint16_t sport, uint16_t dport);
 /* Payload bytes of this packet for a non-TCP flow (UDP, ICMP): Zeek's orig_bytes/resp_bytes. */
 TRAWL_API void trawl_flow_add_payload(struct trawl_packet *pkt, uint32_t len);
-/* TCP: state, history, relative sequence numbers, reassembly and the stream dissector's calls
- * on this packet. res may be NULL. */
-TRAWL_API void trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_tcp_segment *seg,
-                              struct trawl_tcp_result *res);
+/* TCP, instead of trawl_flow_get: finds the flow (a SYN on the ports of a closed connection
+ * starts a new one, as tshark's tcp.stream does), then tracks state and history, computes the
+ * relative sequence numbers, reassembles and makes the stream dissector's calls on this
+ * packet. Returns the flow (NULL as trawl_flow_get); res may be NULL. Inside a quote only the
+ * lookup happens. */
+TRAWL_API struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_tcp_segment *seg,
+                                            struct trawl_tcp_result *res);
 
 /* ---- any dissector ---------------------------------------------------------------------- */
 

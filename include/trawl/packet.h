@@ -44,7 +44,10 @@ struct trawl_layer {
     uint8_t  flags;         /* TRAWL_LAYER_* */
 };
 
-enum { TRAWL_LAYER_QUOTED = 1u };   /* inside a quotation (trawl_dissect_quote) */
+enum {
+    TRAWL_LAYER_QUOTED = 1u,    /* inside a quotation (trawl_dissect_quote) */
+    TRAWL_LAYER_STREAM = 2u,    /* over reassembled stream bytes, not the frame's: offset is 0 */
+};
 
 /* Columns of the one-line summary (tshark's default output). PROTOCOL is normally the top
  * layer's column name; a dissector sets it to be more precise for this packet ("RARP",

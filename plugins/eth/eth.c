@@ -290,6 +290,7 @@ static int vlan_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     trawl_add_uint(pkt, F_VLAN_PRIORITY, pri);
     trawl_add_bool(pkt, F_VLAN_DEI, dei);
     trawl_add_uint(pkt, F_VLAN_ID, id);
+    trawl_packet_set_vlan(pkt, (uint16_t)id);   /* part of a flow's identity */
     if (trawl_cols_wanted(pkt))
         trawl_col_set(pkt, TRAWL_COL_INFO, "PRI: %u  DEI: %u  ID: %u", pri, dei, id);
     if (!trawl_buf_need(b, 2, 2))

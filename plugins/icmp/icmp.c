@@ -164,6 +164,9 @@ static int icmp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     trawl_add_uint(pkt, F_TYPE, type);
     uint8_t code = trawl_buf_u8(b, 1);
     trawl_add_uint(pkt, F_CODE, code);
+    /* Its flow (Zeek's ICMP "connections": type and code as ports; a request and its reply
+     * share one). Not for a quoted message or a fragment. */
+    if (!quoted && !fragment && trawl_flow_get(pkt, 1, type, code)) trawl_flow_add_payload(pkt, len >= 8 ? len - 8 : 0);
 
     const struct trawl_value_name *codes = NULL;
     switch (type) {

@@ -275,6 +275,10 @@ static int icmpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *s
     if (!trawl_buf_need(b, 1, 1)) return (int)len;
     uint8_t code = trawl_buf_u8(b, 1);
     trawl_add_uint(pkt, F_CODE, code);
+    /* Its flow (type and code as ports; a request and its reply share one). */
+    if (!trawl_packet_in_quote(pkt) && !(trawl_packet_hints(pkt) & TRAWL_HINT_FRAGMENT) &&
+        trawl_flow_get(pkt, 58, type, code))
+        trawl_flow_add_payload(pkt, len >= 8 ? len - 8 : 0);
     if (trawl_buf_need(b, 2, 2)) trawl_add_uint(pkt, F_CHECKSUM, trawl_buf_u16be(b, 2));
 
     /* The info column is built in a local buffer and set at the end (the ND options then

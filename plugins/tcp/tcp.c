@@ -43,6 +43,8 @@ enum {
     F_OPT_SACK_PERM, F_OPT_SACK_LE, F_OPT_SACK_RE, F_OPT_SACK_COUNT,
     F_OPT_TSVAL, F_OPT_TSECR, F_OPT_TFO_REQUEST, F_OPT_TFO_COOKIE,
     F_PAYLOAD, F_BOGUS_HDR_LEN, F_OPT_LEN_INVALID,
+    F_STREAM, F_SEQ, F_ACK, F_NXTSEQ, F_AN_RETRANS, F_AN_OOO, F_AN_REUSED, F_AN_LOST,
+    F_AN_OVERLAP_CONFLICT,
     F_COUNT
 };
 
@@ -95,6 +97,15 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_PAYLOAD]       = { .name = "tcp.payload", .desc = "Payload bytes (captured part)", .type = TRAWL_FT_BYTES },
     [F_BOGUS_HDR_LEN] = { .name = "tcp.bogus_header_length", .desc = "Data offset below 5", .type = TRAWL_FT_NONE },
     [F_OPT_LEN_INVALID] = { .name = "tcp.option.len.invalid", .desc = "Option length invalid or past the header", .type = TRAWL_FT_NONE },
+    [F_STREAM]        = { .name = "tcp.stream", .desc = "Stream index (connections in order of first packet, from 0)", .type = TRAWL_FT_U32 },
+    [F_SEQ]           = { .name = "tcp.seq", .desc = "Sequence number (relative to the SYN, or to the first seen - 1)", .type = TRAWL_FT_U32 },
+    [F_ACK]           = { .name = "tcp.ack", .desc = "Acknowledgment number (relative)", .type = TRAWL_FT_U32 },
+    [F_NXTSEQ]        = { .name = "tcp.nxtseq", .desc = "Next sequence number (relative)", .type = TRAWL_FT_U32 },
+    [F_AN_RETRANS]    = { .name = "tcp.analysis.retransmission", .desc = "Every byte of the segment was seen before", .type = TRAWL_FT_NONE },
+    [F_AN_OOO]        = { .name = "tcp.analysis.out_of_order", .desc = "Bytes ahead of a hole: held for reassembly", .type = TRAWL_FT_NONE },
+    [F_AN_REUSED]     = { .name = "tcp.analysis.reused_ports", .desc = "A SYN reused the ports of an earlier connection", .type = TRAWL_FT_NONE },
+    [F_AN_LOST]       = { .name = "tcp.analysis.lost_segment", .desc = "The peer acknowledged bytes the capture never had", .type = TRAWL_FT_NONE },
+    [F_AN_OVERLAP_CONFLICT] = { .name = "tcp.analysis.overlap_conflict", .desc = "Overlapping bytes differ from the first copy (kept)", .type = TRAWL_FT_NONE },
 };
 
 struct tcp_state {
@@ -319,13 +330,42 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         if (cap && trawl_wants(pkt, F_OPTIONS)) trawl_add_bytes(pkt, F_OPTIONS, trawl_buf_ptr(&o, 0, cap), cap);
         dissect_options(pkt, &o, hlen - 20, cols);
     }
-    if (!have_len || seglen == 0) return (int)given;
-
-    struct trawl_buf pl = trawl_buf_tail(b, hlen);
-    uint32_t cap = trawl_buf_caplen(&pl);
+    struct trawl_buf pl = trawl_buf_tail(b, have_len ? hlen : given);
+    uint32_t cap = have_len ? trawl_buf_caplen(&pl) : 0;
     if (cap && trawl_wants(pkt, F_PAYLOAD)) trawl_add_bytes(pkt, F_PAYLOAD, trawl_buf_ptr(&pl, 0, cap), cap);
+
+    /* The connection: state, relative numbers and reassembly; the stream's dissector runs in
+     * there, on in-order bytes. A part of a segment (a quote, a first fragment) is only looked
+     * up. Without a flow (no IP addresses, or the caps refused one) the payload is dissected
+     * segment by segment. */
+    struct trawl_flow *flow;
+    struct trawl_tcp_result res;
+    memset(&res, 0, sizeof res);
+    if (partial) {
+        flow = trawl_packet_in_quote(pkt) ? trawl_flow_tcp(pkt, &(struct trawl_tcp_segment){ .sport = sport, .dport = dport }, NULL)
+                                          : trawl_flow_get(pkt, 6, sport, dport);
+    } else {
+        struct trawl_tcp_segment seg = {
+            .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .window = win,
+            .payload = cap ? trawl_buf_ptr(&pl, 0, cap) : NULL, .caplen = cap, .len = seglen,
+            .ports = st->ports, .heur = st->heur,
+        };
+        flow = trawl_flow_tcp(pkt, &seg, &res);
+    }
+    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
+    if (res.relative) {
+        trawl_add_uint(pkt, F_SEQ, res.rel_seq);
+        if (flags & 0x0010) trawl_add_uint(pkt, F_ACK, res.rel_ack);
+        if (seglen || (flags & 0x0003)) trawl_add_uint(pkt, F_NXTSEQ, res.next_seq);
+        if (res.analysis & TRAWL_TCP_RETRANSMISSION) add_marker(pkt, F_AN_RETRANS);
+        if (res.analysis & TRAWL_TCP_OUT_OF_ORDER) add_marker(pkt, F_AN_OOO);
+        if (res.analysis & TRAWL_TCP_PORT_REUSED) add_marker(pkt, F_AN_REUSED);
+        if (res.analysis & TRAWL_TCP_GAP) add_marker(pkt, F_AN_LOST);
+        if (res.analysis & TRAWL_TCP_OVERLAP_CONFLICT) add_marker(pkt, F_AN_OVERLAP_CONFLICT);
+    }
+    if (flow && !partial) return (int)given;
     /* Nothing captured of the payload: nothing for a dissector to look at. */
-    if (cap && st->ports) trawl_dissect_ports(pkt, st->ports, st->heur, sport, dport, &pl);
+    if (cap && st->ports && !partial) trawl_dissect_ports(pkt, st->ports, st->heur, sport, dport, &pl);
     return (int)given;
 }
 

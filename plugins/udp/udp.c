@@ -22,7 +22,7 @@
 #define ARROW "\xe2\x86\x92"     /* U+2192, as tshark's info column writes it */
 
 enum {
-    F_SRCPORT, F_DSTPORT, F_PORT, F_LENGTH, F_CHECKSUM, F_PAYLOAD, F_LENGTH_BAD, F_COUNT
+    F_SRCPORT, F_DSTPORT, F_PORT, F_LENGTH, F_CHECKSUM, F_PAYLOAD, F_LENGTH_BAD, F_STREAM, F_COUNT
 };
 
 static const struct trawl_field_def fields[F_COUNT] = {
@@ -33,6 +33,7 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_CHECKSUM]   = { .name = "udp.checksum", .desc = "Checksum (not verified; 0 = none over IPv4)", .type = TRAWL_FT_U16, .base = TRAWL_BASE_HEX },
     [F_PAYLOAD]    = { .name = "udp.payload", .desc = "Payload bytes (captured part)", .type = TRAWL_FT_BYTES },
     [F_LENGTH_BAD] = { .name = "udp.length.bad", .desc = "Length below 8 or past the IP payload", .type = TRAWL_FT_NONE },
+    [F_STREAM]     = { .name = "udp.stream", .desc = "Stream index (conversations in order of first packet, from 0)", .type = TRAWL_FT_U32 },
 };
 
 struct udp_state {
@@ -65,6 +66,9 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     trawl_add_uint(pkt, F_PORT, sport);
     trawl_add_uint(pkt, F_PORT, dport);
     if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%u " ARROW " %u", sport, dport);
+    /* The conversation (only looked up inside an ICMP error's quote). */
+    struct trawl_flow *flow = trawl_flow_get(pkt, 17, sport, dport);
+    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
     if (!trawl_buf_need(b, 4, 2)) return (int)given;
 
     uint32_t ulen = trawl_buf_u16be(b, 4);
@@ -91,6 +95,7 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     if (cols) trawl_col_append(pkt, TRAWL_COL_INFO, " Len=%u", ulen - 8);
 
     uint32_t cap = trawl_buf_caplen(&pl);
+    if (!partial) trawl_flow_add_payload(pkt, trawl_buf_len(&pl));
     if (cap && trawl_wants(pkt, F_PAYLOAD)) trawl_add_bytes(pkt, F_PAYLOAD, trawl_buf_ptr(&pl, 0, cap), cap);
     if (trawl_buf_len(&pl) > 0 && cap > 0 && st->ports)
         trawl_dissect_ports(pkt, st->ports, st->heur, sport, dport, &pl);

@@ -47,10 +47,14 @@ static void read_twice(const char *sink, const char *const *opts, unsigned long 
     allocs = 0;
     counting = 1;
 #endif
+    uint64_t flows_before = trawl_engine_stats(e)->flows;
     CU_ASSERT_EQUAL(trawl_engine_read_file(e, path), 0);
 #if COUNTING
     counting = 0;
-    *second = allocs;
+    /* A flow is state that outlives its packets (capped, see flow.memcap): its struct and its
+     * TCP state (and, for a port reused, the flow it replaces) are what a new connection may allocate. Nothing else per packet. */
+    uint64_t new_flows = trawl_engine_stats(e)->flows - flows_before;
+    *second = allocs > 3 * new_flows ? allocs - 3 * new_flows : 0;
 #else
     *second = 0;
 #endif

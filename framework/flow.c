@@ -1,0 +1,945 @@
+/* flow.c — the flow table: conversations, their life cycle, TCP tracking and stream dispatch.
+ *
+ * One table per worker (it hangs off the worker's struct trawl_packet). A flow is keyed by
+ * family, protocol, VLAN, tunnel context and the two (address, port) ends in canonical order,
+ * so both directions find the same entry. Flows sit in one LRU list per timeout class (TCP,
+ * TCP after close, UDP, ICMP, other): the head of each list is its oldest, so timeouts cost a
+ * look at five heads per packet, and eviction takes the oldest head.
+ *
+ * Memory: every flow's struct, its TCP state, its protocols' state and its pending PDU bytes are
+ * counted in the table's `mem`; bytes held out of order are counted by the reassembly pool.
+ * Both are capped (flow.memcap, flow.max, reasm.*): past a cap the oldest flow is ended early
+ * (counted) — memory never grows with the capture.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "reasm.h"
+
+enum tclass { TC_TCP, TC_TCP_CLOSED, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
+
+struct flow_key {
+    uint8_t family, proto;
+    uint16_t vlan;
+    uint32_t tunnel;
+    uint16_t port_a, port_b;
+    uint8_t a[16], b[16];           /* (a, port_a) <= (b, port_b) */
+};
+
+struct flow_slot {                  /* one protocol's per-flow state */
+    struct flow_slot *next;
+    struct proto_entry *proto;
+    size_t size;
+    max_align_t data[];
+};
+
+/* One direction of a TCP connection. */
+struct tcp_dir {
+    struct reasm_dir r;
+    bool seen;                      /* a segment came from this side */
+    bool syn;                       /* its SYN was seen */
+    uint32_t isn;                   /* tshark's base: the SYN's sequence, or first seq - 1 */
+    uint32_t syn_seq;
+    bool fin, rst;
+    uint32_t next_seq;              /* highest seq + len seen (for tshark's analysis flags) */
+    bool next_valid;
+    uint8_t *pend;                  /* bytes the stream dissector has not used yet */
+    uint32_t pend_len, pend_cap;
+    uint64_t need;                  /* call again when pend_len reaches this */
+    uint32_t retrans_count, gap_count, zero_win_count;
+};
+
+enum svc_state { SVC_UNDECIDED, SVC_FOUND, SVC_NONE };
+
+struct tcp_flow {
+    struct tcp_dir d[2];            /* [TRAWL_DIR_ORIG], [TRAWL_DIR_RESP] */
+    enum svc_state svc_state;
+    struct proto_entry *svc;
+    const struct table_entry *ports;
+    const struct heur_list_entry *heur;
+};
+
+struct trawl_flow {
+    struct flow_key key;
+    UT_hash_handle hh;
+    struct trawl_flow *prev, *next; /* LRU of its class */
+    enum tclass tclass;
+    bool a_is_orig;                 /* key.a is the originator */
+    bool cid_done;
+    struct trawl_flow_info info;
+    struct tcp_flow *tcp;
+    struct flow_slot *slots;
+    struct trawl_packet *w;         /* the worker that owns it */
+    uint32_t hist_bits[2];          /* history letters written, per side */
+    size_t hist_len;
+    size_t mem;
+};
+
+struct flow_table {
+    struct trawl_flow *by_key;
+    struct trawl_flow *head[TC__COUNT], *tail[TC__COUNT];
+    int64_t timeout[TC__COUNT];
+    int64_t now;
+    size_t count, max;
+    uint64_t mem, memcap;
+    uint32_t max_pdu;
+    uint16_t cid_seed;
+    uint64_t next_stream[3];        /* tcp, udp, others */
+    struct reasm_pool pool;
+};
+
+/* ---- settings and life of the table --------------------------------------------------------- */
+
+static struct flow_table *table_new(struct trawl_packet *pkt)
+{
+    struct trawl_engine *e = pkt->e;
+    struct flow_table *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    const int64_t s = 1000000000;
+    t->timeout[TC_TCP] = (int64_t)engine_option_u64(e, "flow.timeout.tcp", 300, 1, 86400 * 365) * s;
+    t->timeout[TC_TCP_CLOSED] = (int64_t)engine_option_u64(e, "flow.timeout.tcp_closed", 5, 0, 86400) * s;
+    t->timeout[TC_UDP] = (int64_t)engine_option_u64(e, "flow.timeout.udp", 60, 1, 86400 * 365) * s;
+    t->timeout[TC_ICMP] = (int64_t)engine_option_u64(e, "flow.timeout.icmp", 60, 1, 86400 * 365) * s;
+    t->timeout[TC_OTHER] = (int64_t)engine_option_u64(e, "flow.timeout.other", 60, 1, 86400 * 365) * s;
+    t->max = (size_t)engine_option_u64(e, "flow.max", 1000000, 1, 1ull << 32);
+    t->memcap = engine_option_u64(e, "flow.memcap", 1ull << 30, 1 << 16, 1ull << 44);
+    t->pool.max_dir = (uint32_t)engine_option_u64(e, "reasm.max_flow", 1 << 20, 0, 1u << 30);
+    t->pool.max_held = t->memcap / 2;
+    uint64_t pdu = engine_option_u64(e, "reasm.max_pdu", 1 << 20, 1024, 1u << 30);
+    /* A PDU is copied into the packet arena to be dissected: it must fit there. */
+    if (pdu > pkt->arena_cap / 2) pdu = pkt->arena_cap / 2;
+    t->max_pdu = (uint32_t)pdu;
+    t->cid_seed = (uint16_t)engine_option_u64(e, "flow.community_id_seed", 0, 0, 65535);
+    t->now = INT64_MIN;
+    return t;
+}
+
+int trawl_stream_register(struct trawl_init *ctx, const struct trawl_proto *p,
+                          const struct trawl_stream_ops *ops)
+{
+    if (!ctx || ctx->e->started || !p || !ops || ops->size < sizeof *ops) return TRAWL_EINVAL;
+    struct proto_entry *pe = registry_proto(ctx->e, p->name);
+    if (!pe) return TRAWL_ENOENT;
+    pe->stream_ops = ops;
+    return 0;
+}
+
+static const struct trawl_stream_ops *ops_of(const struct proto_entry *p) { return p ? p->stream_ops : NULL; }
+
+/* ---- LRU per class ----------------------------------------------------------------------- */
+
+static void lru_unlink(struct flow_table *t, struct trawl_flow *f)
+{
+    if (f->prev) f->prev->next = f->next; else t->head[f->tclass] = f->next;
+    if (f->next) f->next->prev = f->prev; else t->tail[f->tclass] = f->prev;
+    f->prev = f->next = NULL;
+}
+
+static void lru_append(struct flow_table *t, struct trawl_flow *f)
+{
+    f->prev = t->tail[f->tclass];
+    f->next = NULL;
+    if (f->prev) f->prev->next = f; else t->head[f->tclass] = f;
+    t->tail[f->tclass] = f;
+}
+
+static void touch(struct flow_table *t, struct trawl_flow *f, enum tclass c)
+{
+    if (t->tail[f->tclass] == f && f->tclass == c) return;
+    lru_unlink(t, f);
+    f->tclass = c;
+    lru_append(t, f);
+}
+
+/* ---- ending flows ------------------------------------------------------------------------ */
+
+static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f);
+
+static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_flow_end why)
+{
+    struct flow_table *t = pkt->flows;
+    struct trawl_engine *e = pkt->e;
+    f->info.end = why;
+    if (f->tcp) stream_flush(pkt, f);
+    /* Protocols' end callbacks, then analyzers (they see the final counters). */
+    for (struct flow_slot *s = f->slots; s; s = s->next) {
+        const struct trawl_stream_ops *ops = ops_of(s->proto);
+        if (ops && ops->end) ops->end(pkt, f, s->data, s->proto->state);
+    }
+    if (f->tcp && f->tcp->svc && !trawl_flow_state_peek(f, &f->tcp->svc->pub)) {
+        const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
+        if (ops && ops->end) ops->end(pkt, f, NULL, f->tcp->svc->state);
+    }
+    analyzers_flow(pkt, f, true);
+    if (why == TRAWL_FLOW_END_TIMEOUT) e->stats.flows_timed_out++;
+    if (why == TRAWL_FLOW_END_EVICTED) e->stats.flows_evicted++;
+    for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
+    if (f->tcp) {
+        for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
+        free(f->tcp);
+    }
+    lru_unlink(t, f);
+    HASH_DEL(t->by_key, f);
+    t->count--;
+    t->mem -= f->mem;
+    if (pkt->flow == f) pkt->flow = NULL;
+    free(f);
+}
+
+static void expire(struct trawl_packet *pkt)
+{
+    struct flow_table *t = pkt->flows;
+    for (int c = 0; c < TC__COUNT; c++)
+        while (t->head[c] && t->head[c]->info.last_ns + t->timeout[c] < t->now)
+            flow_end(pkt, t->head[c], c == TC_TCP_CLOSED ? TRAWL_FLOW_END_CLOSED : TRAWL_FLOW_END_TIMEOUT);
+}
+
+/* End the least recently active flow; false when there is none. */
+static bool evict_one(struct trawl_packet *pkt, const struct trawl_flow *keep)
+{
+    struct flow_table *t = pkt->flows;
+    struct trawl_flow *oldest = NULL;
+    for (int c = 0; c < TC__COUNT; c++) {
+        struct trawl_flow *h = t->head[c];
+        if (h == keep) h = h->next;
+        if (h && (!oldest || h->info.last_ns < oldest->info.last_ns)) oldest = h;
+    }
+    if (!oldest) return false;
+    flow_end(pkt, oldest, TRAWL_FLOW_END_EVICTED);
+    return true;
+}
+
+/* Room for n more bytes of flow memory, evicting others (never `keep`). */
+static bool reserve(struct trawl_packet *pkt, struct trawl_flow *keep, size_t n)
+{
+    struct flow_table *t = pkt->flows;
+    while (t->mem + t->pool.held + n > t->memcap)
+        if (!evict_one(pkt, keep)) return false;
+    t->mem += n;
+    if (keep) keep->mem += n;
+    uint64_t total = t->mem + t->pool.held;
+    if (total > pkt->e->stats.flow_mem_peak) pkt->e->stats.flow_mem_peak = total;
+    return true;
+}
+
+static void release(struct trawl_packet *pkt, struct trawl_flow *f, size_t n)
+{
+    pkt->flows->mem -= n;
+    f->mem -= n;
+}
+
+/* ---- per packet -------------------------------------------------------------------------- */
+
+void flows_packet_begin(struct trawl_packet *pkt)
+{
+    pkt->flow = NULL;
+    pkt->flow_dir = 0;
+    pkt->addr_family = 0;
+    pkt->q_family = 0;
+    pkt->tunnel = 0;
+    pkt->vlan = 0;
+    pkt->in_stream = false;
+    struct flow_table *t = pkt->flows;
+    if (!t) return;
+    if (pkt->frame.ts_ns > t->now) t->now = pkt->frame.ts_ns;
+    expire(pkt);
+}
+
+void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
+
+void flows_finish(struct trawl_packet *pkt)
+{
+    struct flow_table *t = pkt->flows;
+    if (!t) return;
+    /* In order of first packet, so the records of the end of input come out in a fixed order. */
+    size_t n = t->count, k = 0;
+    struct trawl_flow **all = malloc((n ? n : 1) * sizeof *all);
+    if (all) {
+        for (struct trawl_flow *f = t->by_key; f; f = f->hh.next) all[k++] = f;
+        for (size_t i = 1; i < k; i++)
+            for (size_t j = i; j > 0 && all[j - 1]->info.first_frame > all[j]->info.first_frame; j--) {
+                struct trawl_flow *x = all[j]; all[j] = all[j - 1]; all[j - 1] = x;
+            }
+        for (size_t i = 0; i < k; i++) flow_end(pkt, all[i], TRAWL_FLOW_END_INPUT);
+        free(all);
+    }
+    while (t->by_key) flow_end(pkt, t->by_key, TRAWL_FLOW_END_INPUT);
+}
+
+void flows_free_worker(struct trawl_packet *pkt)
+{
+    struct flow_table *t = pkt->flows;
+    if (!t) return;
+    struct trawl_flow *f, *tmp;
+    HASH_ITER(hh, t->by_key, f, tmp) {
+        HASH_DEL(t->by_key, f);
+        for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
+        if (f->tcp) {
+            for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
+            free(f->tcp);
+        }
+        free(f);
+    }
+    free(t);
+    pkt->flows = NULL;
+}
+
+/* ---- addresses --------------------------------------------------------------------------- */
+
+static uint32_t mix32(const uint8_t *p, size_t n, uint32_t h)
+{
+    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 16777619u; }
+    return h;
+}
+
+void trawl_packet_set_addrs(struct trawl_packet *pkt, int family, const uint8_t *src,
+                            const uint8_t *dst, uint32_t ip_len)
+{
+    if (family != 4 && family != 6) return;
+    size_t n = family == 4 ? 4 : 16;
+    if (pkt->quote_depth) {           /* an ICMP error's quoted datagram */
+        pkt->q_family = (uint8_t)family;
+        pkt->q_src = src;
+        pkt->q_dst = dst;
+        return;
+    }
+    if (pkt->addr_family) {
+        /* A tunnel: the outer pair (in either order) becomes the context of the inner flow. */
+        size_t on = pkt->addr_family == 4 ? 4 : 16;
+        uint32_t hs = mix32(pkt->addr_src, on, 2166136261u), hd = mix32(pkt->addr_dst, on, 2166136261u);
+        uint32_t h = (hs ^ hd) * 2654435761u + pkt->tunnel;
+        pkt->tunnel = h ? h : 1;
+    }
+    (void)n;
+    pkt->addr_family = (uint8_t)family;
+    pkt->addr_src = src;
+    pkt->addr_dst = dst;
+    pkt->ip_len = ip_len;
+}
+
+void trawl_packet_set_vlan(struct trawl_packet *pkt, uint16_t vlan_id)
+{
+    if (!pkt->quote_depth) pkt->vlan = vlan_id & 0x0fff;
+}
+
+/* ---- finding flows ----------------------------------------------------------------------- */
+
+/* ICMP request/reply pairs map to one flow, as the Community ID spec maps them. */
+static bool icmp_counterpart(uint8_t proto, uint16_t type, uint16_t *other)
+{
+    static const uint8_t v4[][2] = { {8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18} };
+    static const uint8_t v6[][2] = { {128, 129}, {133, 134}, {135, 136}, {130, 131}, {144, 145}, {146, 147} };
+    const uint8_t (*tab)[2] = proto == 1 ? v4 : v6;
+    size_t n = proto == 1 ? sizeof v4 / sizeof v4[0] : sizeof v6 / sizeof v6[0];
+    for (size_t i = 0; i < n; i++) {
+        if (tab[i][0] == type) { *other = tab[i][1]; return true; }
+        if (tab[i][1] == type) { *other = tab[i][0]; return true; }
+    }
+    return false;
+}
+
+static enum tclass class_of(uint8_t proto)
+{
+    switch (proto) {
+    case 6: return TC_TCP;
+    case 17: case 136: return TC_UDP;
+    case 1: case 58: return TC_ICMP;
+    default: return TC_OTHER;
+    }
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* "C" + 17 base62 digits from the flow's first frame, tuple and time: the same input gives
+ * the same uids, different flows practically never share one. */
+static void make_uid(struct trawl_flow *f, uint32_t keyhash)
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    uint64_t seed = f->info.first_frame * 0x100000001b3ull ^ (uint64_t)f->info.start_ns ^ ((uint64_t)keyhash << 17);
+    uint64_t hi = splitmix(&seed), lo = splitmix(&seed);
+    f->info.uid[0] = 'C';
+    for (int i = 1; i < 18; i++) {
+        /* 96 bits: take base-62 digits from the two words in turn. */
+        uint64_t *w = i & 1 ? &hi : &lo;
+        f->info.uid[i] = digits[*w % 62];
+        *w /= 62;
+    }
+    f->info.uid[18] = 0;
+}
+
+/* Find (or make) the flow of the packet's addresses and these ports. *dir is the packet's
+ * direction in it. Counts nothing. NULL without addresses, or when the caps refuse it. */
+static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint16_t sport,
+                                 uint16_t dport, bool create, int *dir, bool *created)
+{
+    bool quote = pkt->quote_depth > 0;
+    uint8_t fam = quote ? pkt->q_family : pkt->addr_family;
+    *created = false;
+    if (!fam || pkt->muted) return NULL;
+    const uint8_t *src = quote ? pkt->q_src : pkt->addr_src, *dst = quote ? pkt->q_dst : pkt->addr_dst;
+    size_t n = fam == 4 ? 4 : 16;
+    uint16_t ks = sport, kd = dport;
+    if (ipproto == 1 || ipproto == 58) {
+        uint16_t other;
+        if (icmp_counterpart(ipproto, sport, &other)) kd = other;
+    }
+    struct flow_key k;
+    memset(&k, 0, sizeof k);
+    k.family = fam;
+    k.proto = ipproto;
+    k.vlan = quote ? 0 : pkt->vlan;
+    k.tunnel = quote ? 0 : pkt->tunnel;
+    int c = memcmp(src, dst, n);
+    bool src_is_a = c < 0 || (c == 0 && ks <= kd);
+    memcpy(src_is_a ? k.a : k.b, src, n);
+    memcpy(src_is_a ? k.b : k.a, dst, n);
+    k.port_a = src_is_a ? ks : kd;
+    k.port_b = src_is_a ? kd : ks;
+
+    if (!pkt->flows && !(pkt->flows = table_new(pkt))) return NULL;
+    struct flow_table *t = pkt->flows;
+    struct trawl_flow *f = NULL;
+    HASH_FIND(hh, t->by_key, &k, sizeof k, f);
+    if (f) {
+        *dir = (src_is_a == f->a_is_orig) ? TRAWL_DIR_ORIG : TRAWL_DIR_RESP;
+        return f;
+    }
+    if (!create) return NULL;
+    if (t->count >= t->max && !evict_one(pkt, NULL)) { pkt->e->stats.flows_refused++; return NULL; }
+    if (!reserve(pkt, NULL, sizeof *f) || !(f = calloc(1, sizeof *f))) {
+        pkt->e->stats.flows_refused++;
+        return NULL;
+    }
+    f->mem = sizeof *f;
+    f->w = pkt;
+    f->key = k;
+    f->a_is_orig = src_is_a;
+    struct trawl_flow_info *in = &f->info;
+    in->family = fam;
+    in->proto = ipproto;
+    memcpy(in->orig_addr, src, n);
+    memcpy(in->resp_addr, dst, n);
+    in->orig_port = sport;
+    in->resp_port = dport;
+    in->vlan = k.vlan;
+    in->tunnel = k.tunnel;
+    in->start_ns = in->last_ns = pkt->frame.ts_ns;
+    in->first_frame = in->last_frame = pkt->frame.number;
+    in->first_file = in->last_file = pkt->frame.file_index;
+    int si = ipproto == 6 ? 0 : ipproto == 17 ? 1 : 2;
+    in->stream = t->next_stream[si]++;
+    f->tclass = class_of(ipproto);
+    HASH_ADD(hh, t->by_key, key, sizeof k, f);
+    uint32_t kh;
+    HASH_VALUE(&k, sizeof k, kh);
+    make_uid(f, kh);
+    lru_append(t, f);
+    t->count++;
+    pkt->e->stats.flows++;
+    if (t->count > pkt->e->stats.flows_peak) pkt->e->stats.flows_peak = t->count;
+    *dir = TRAWL_DIR_ORIG;
+    *created = true;
+    return f;
+}
+
+/* The packet belongs to f in direction dir: counters, times, LRU. */
+static void count(struct trawl_packet *pkt, struct trawl_flow *f, int dir, bool created)
+{
+    pkt->flow = f;
+    pkt->flow_dir = dir;
+    if (!created) {
+        if (pkt->frame.ts_ns > f->info.last_ns) f->info.last_ns = pkt->frame.ts_ns;
+        f->info.last_frame = pkt->frame.number;
+        f->info.last_file = pkt->frame.file_index;
+        touch(pkt->flows, f, f->tclass);
+    }
+    f->info.pkts[dir]++;
+    f->info.ip_bytes[dir] += pkt->ip_len;
+    if (pkt->frame.caplen < pkt->frame.len) f->info.flags |= TRAWL_FLOW_TRUNCATED;
+    if (created) analyzers_flow(pkt, f, false);
+}
+
+struct trawl_flow *trawl_flow_get(struct trawl_packet *pkt, uint8_t ipproto, uint16_t sport, uint16_t dport)
+{
+    int dir;
+    bool created;
+    bool quote = pkt->quote_depth > 0;
+    struct trawl_flow *f = lookup(pkt, ipproto, sport, dport, !quote, &dir, &created);
+    if (!f) return NULL;
+    if (quote) { f->info.icmp_errors++; return f; }   /* an ICMP error about this flow */
+    count(pkt, f, dir, created);
+    return f;
+}
+
+struct trawl_flow *trawl_packet_flow(const struct trawl_packet *pkt) { return pkt->flow; }
+int trawl_packet_flow_dir(const struct trawl_packet *pkt) { return pkt->flow_dir; }
+bool trawl_packet_in_stream(const struct trawl_packet *pkt) { return pkt->in_stream; }
+
+const struct trawl_flow_info *trawl_flow_info(const struct trawl_flow *cf)
+{
+    struct trawl_flow *f = (struct trawl_flow *)cf;   /* the Community ID is computed on first use */
+    if (!f->cid_done) {
+        struct trawl_flow_tuple tu = { f->info.family, f->info.proto, f->info.orig_port, f->info.resp_port,
+                                       f->info.orig_addr, f->info.resp_addr };
+        uint16_t seed = 0;
+        (void)seed;
+        if (trawl_community_id(&tu, 0, f->info.community_id) < 0) f->info.community_id[0] = 0;
+        f->cid_done = true;
+    }
+    return &f->info;
+}
+
+/* ---- per-flow state ---------------------------------------------------------------------- */
+
+void *trawl_flow_state_peek(const struct trawl_flow *f, const struct trawl_proto *p)
+{
+    if (!f || !p) return NULL;
+    for (struct flow_slot *s = f->slots; s; s = s->next) if (&s->proto->pub == p) return s->data;
+    return NULL;
+}
+
+void *trawl_flow_state(struct trawl_flow *f, const struct trawl_proto *p, size_t size)
+{
+    void *have = trawl_flow_state_peek(f, p);
+    if (have || !f || !p) return have;
+    struct proto_entry *pe = registry_proto(f->w->e, p->name);
+    if (!pe || &pe->pub != p) return NULL;
+    size_t need = sizeof(struct flow_slot) + size;
+    if (!reserve(f->w, f, need)) return NULL;
+    struct flow_slot *s = calloc(1, need);
+    if (!s) { release(f->w, f, need); return NULL; }
+    s->proto = pe;
+    s->size = need;
+    /* Appended: end callbacks run in the order the states were made. */
+    struct flow_slot **tail = &f->slots;
+    while (*tail) tail = &(*tail)->next;
+    *tail = s;
+    return s->data;
+}
+
+/* ---- history (Zeek's letters: upper case for the originator) ------------------------------- */
+
+enum { H_S, H_H, H_A, H_D, H_F, H_R, H_C, H_G, H_I, H_Q, H_T, H_W, H__COUNT };
+static const char hist_letters[H__COUNT + 1] = "SHADFRCGIQTW";
+
+/* Once per letter and side; letters that count events (gaps, retransmissions, zero windows)
+ * come again at the 10th, 100th, ... event, as Zeek writes them. */
+static void history(struct trawl_flow *f, int dir, int letter, uint32_t *counter)
+{
+    bool add;
+    if (counter) {
+        uint32_t n = ++*counter;
+        add = n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000 || n == 100000;
+    } else {
+        add = !(f->hist_bits[dir] & (1u << letter));
+        f->hist_bits[dir] |= 1u << letter;
+    }
+    if (!add || f->hist_len + 1 >= TRAWL_FLOW_HISTORY_SIZE) return;
+    char ch = hist_letters[letter];
+    f->info.history[f->hist_len++] = dir == TRAWL_DIR_ORIG ? ch : (char)(ch + 32);
+    f->info.history[f->hist_len] = 0;
+}
+
+void trawl_flow_add_payload(struct trawl_packet *pkt, uint32_t len)
+{
+    if (!pkt->flow || pkt->quote_depth || pkt->muted) return;
+    pkt->flow->info.bytes[pkt->flow_dir] += len;
+    if (len) history(pkt->flow, pkt->flow_dir, H_D, NULL);
+}
+
+/* ---- stream dispatch --------------------------------------------------------------------- */
+
+void trawl_stream_need_more(struct trawl_packet *pkt, uint32_t more)
+{
+    if (!pkt->in_stream) return;
+    pkt->stream_more = more;
+    pkt->stream_more_set = true;
+}
+
+/* One call of a stream dissector over data (stable for the packet's life). Returns the bytes
+ * it used (0: not mine), and whether/how much more it asked for. */
+static int call_stream(struct trawl_packet *pkt, struct proto_entry *p, int dir, const uint8_t *data,
+                       uint32_t len, bool *more_set, uint32_t *more)
+{
+    uint8_t latch = 0;
+    struct trawl_buf b = trawl_buf_make(data, len, len, &latch);
+    bool saved_in = pkt->in_stream;
+    int saved_dir = pkt->flow_dir;
+    pkt->in_stream = true;
+    pkt->flow_dir = dir;
+    pkt->stream_more_set = false;
+    int r = packet_dissect(pkt, p, &b, 0);
+    *more_set = pkt->stream_more_set;
+    *more = pkt->stream_more;
+    pkt->stream_more_set = false;
+    pkt->in_stream = saved_in;
+    pkt->flow_dir = saved_dir;
+    if (r < 0) r = 0;
+    if ((uint32_t)r > len) r = (int)len;
+    return r;
+}
+
+static struct proto_entry *override_for(const struct table_entry *t, uint32_t key)
+{
+    for (size_t i = 0; t && i < t->noverrides; i++)
+        if (t->overrides[i].key == key) return t->overrides[i].proto;
+    return NULL;
+}
+
+static void became(struct trawl_packet *pkt, struct trawl_flow *f, struct proto_entry *p)
+{
+    f->tcp->svc = p;
+    f->tcp->svc_state = SVC_FOUND;
+    f->info.service = &p->pub;
+    const struct trawl_stream_ops *ops = ops_of(p);
+    if (ops && ops->start) ops->start(pkt, f, p->state);
+}
+
+/* The first bytes of the stream: decode-as, the lower port's dissector, the higher's, then the
+ * heuristics (tshark's order). Returns the bytes the chosen one used (it has run), or -1 to wait
+ * for more bytes (a heuristic said "need more" or a dissector asked for more), setting *wait. */
+static int decide(struct trawl_packet *pkt, struct trawl_flow *f, int dir, const uint8_t *data,
+                  uint32_t len, bool *more_set, uint32_t *more)
+{
+    struct tcp_flow *tc = f->tcp;
+    uint32_t lo = f->info.orig_port < f->info.resp_port ? f->info.orig_port : f->info.resp_port;
+    uint32_t hi = f->info.orig_port < f->info.resp_port ? f->info.resp_port : f->info.orig_port;
+    const struct table_entry *t = tc->ports;
+    struct proto_entry *cand[4] = { override_for(t, lo), override_for(t, hi), NULL, NULL };
+    if (t && t->kind == TRAWL_TABLE_UINT && !cand[0] && !cand[1]) {
+        if (lo <= t->max_key) cand[2] = t->slots[lo];
+        if (hi <= t->max_key && hi != lo) cand[3] = t->slots[hi];
+    }
+    for (int i = 0; i < 4; i++) {
+        struct proto_entry *p = cand[i];
+        if (!p || p->dead || !p->def->dissect) continue;
+        int r = call_stream(pkt, p, dir, data, len, more_set, more);
+        if (r > 0 || *more_set) { became(pkt, f, p); return r; }
+        if (i < 2) break;             /* decode-as is not second-guessed */
+    }
+    const struct heur_list_entry *h = tc->heur;
+    bool maybe = false;
+    uint8_t latch = 0;
+    struct trawl_buf b = trawl_buf_make(data, len, len, &latch);
+    for (size_t i = 0; h && i < h->n; i++) {
+        const struct heur_entry *he = &h->items[i];
+        if (!he->enabled || he->proto->dead) continue;
+        enum trawl_heur_result hr = he->def->probe(&b, he->proto->state);
+        if (hr == TRAWL_HEUR_NEED_MORE) { maybe = true; continue; }
+        if (hr != TRAWL_HEUR_MINE) continue;
+        int r = call_stream(pkt, he->proto, dir, data, len, more_set, more);
+        if (r > 0 || *more_set) { became(pkt, f, he->proto); return r; }
+    }
+    /* A probe wants more bytes: wait for them, but not forever. */
+    if (maybe && len < 4096) return -1;
+    tc->svc_state = SVC_NONE;
+    return 0;
+}
+
+/* Bytes the packet does not own (reassembly buffers, the pending PDU) are copied into the
+ * packet arena, so the values a dissector adds stay valid until the packet is done. */
+static const uint8_t *stable(struct trawl_packet *pkt, const uint8_t *p, uint32_t n)
+{
+    if (pkt->data && p >= pkt->data && p + n <= pkt->data + pkt->frame.caplen) return p;
+    uint8_t *c = trawl_packet_alloc(pkt, n ? n : 1);
+    if (c && n) memcpy(c, p, n);
+    return c;
+}
+
+static bool pend_store(struct trawl_packet *pkt, struct trawl_flow *f, struct tcp_dir *d,
+                       const uint8_t *p, uint32_t n, bool append)
+{
+    uint32_t base = append ? d->pend_len : 0;
+    if (base + n > d->pend_cap) {
+        uint32_t nc = d->pend_cap ? d->pend_cap : 1024;
+        while (nc < base + n) nc *= 2;
+        if (!reserve(pkt, f, nc - d->pend_cap)) return false;
+        uint8_t *np = realloc(d->pend, nc);
+        if (!np) { release(pkt, f, nc - d->pend_cap); return false; }
+        d->pend = np;
+        d->pend_cap = nc;
+    }
+    memmove(d->pend + base, p, n);
+    d->pend_len = base + n;
+    return true;
+}
+
+static void pend_drop(struct trawl_packet *pkt, struct trawl_flow *f, struct tcp_dir *d)
+{
+    if (d->pend_cap > 64 * 1024) {       /* give back what a large PDU took */
+        release(pkt, f, d->pend_cap);
+        free(d->pend);
+        d->pend = NULL;
+        d->pend_cap = 0;
+    }
+    d->pend_len = 0;
+    d->need = 0;
+}
+
+static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir, const uint8_t *p, uint32_t n)
+{
+    struct tcp_flow *tc = f->tcp;
+    struct tcp_dir *d = &tc->d[dir];
+    struct flow_table *t = pkt->flows;
+    if (tc->svc_state == SVC_NONE || !n) return;
+    if (d->pend_len) {
+        if ((uint64_t)d->pend_len + n > t->max_pdu) {
+            /* The PDU grew past reasm.max_pdu: give it up and start over on these bytes. */
+            pkt->e->stats.tcp_pdu_dropped += d->pend_len;
+            pend_drop(pkt, f, d);
+        } else {
+            if (!pend_store(pkt, f, d, p, n, true)) { pkt->e->stats.tcp_pdu_dropped += d->pend_len + n; pend_drop(pkt, f, d); return; }
+            if (d->pend_len < d->need) return;
+            p = d->pend;
+            n = d->pend_len;
+        }
+    }
+    const uint8_t *data = stable(pkt, p, n);
+    if (!data) { pkt->e->stats.tcp_pdu_dropped += n; pend_drop(pkt, f, d); return; }
+    uint32_t off = 0;
+    bool more_set = false;
+    uint32_t more = 0;
+    while (off < n && tc->svc_state != SVC_NONE) {
+        int r;
+        if (tc->svc_state == SVC_UNDECIDED) {
+            r = decide(pkt, f, dir, data + off, n - off, &more_set, &more);
+            if (r < 0) { more_set = true; more = TRAWL_STREAM_MORE_UNKNOWN; break; }
+            if (tc->svc_state == SVC_NONE) break;
+        } else {
+            r = call_stream(pkt, tc->svc, dir, data + off, n - off, &more_set, &more);
+        }
+        off += (uint32_t)r;
+        if (more_set) break;
+        if (r == 0) { off = n; break; }   /* not a PDU start: skip these bytes (resync later) */
+    }
+    if (more_set && off < n) {
+        uint32_t left = n - off;
+        /* Keep the rest; p may be d->pend itself (memmove handles it). */
+        if (!pend_store(pkt, f, d, p + off, left, false)) { pkt->e->stats.tcp_pdu_dropped += left; pend_drop(pkt, f, d); return; }
+        d->need = more == TRAWL_STREAM_MORE_UNKNOWN ? (uint64_t)left + 1 : (uint64_t)left + more;
+        if (d->need > t->max_pdu) { pkt->e->stats.tcp_pdu_dropped += left; pend_drop(pkt, f, d); }
+    } else {
+        d->pend_len = 0;
+        d->need = 0;
+    }
+}
+
+struct deliver_ctx { struct trawl_packet *pkt; struct trawl_flow *f; int dir; };
+
+static void on_data(void *user, const uint8_t *p, uint32_t len)
+{
+    struct deliver_ctx *c = user;
+    stream_data(c->pkt, c->f, c->dir, p, len);
+}
+
+static void on_gap(void *user, uint64_t len)
+{
+    struct deliver_ctx *c = user;
+    struct trawl_flow *f = c->f;
+    struct tcp_dir *d = &f->tcp->d[c->dir];
+    f->info.missed_bytes += len;
+    c->pkt->e->stats.tcp_gap_bytes += len;
+    history(f, c->dir, H_G, &d->gap_count);
+    pend_drop(c->pkt, f, d);
+    const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
+    if (ops && ops->gap) ops->gap(c->pkt, f, c->dir, len, f->tcp->svc->state);
+}
+
+/* Deliver what is held at a flow's end. The packet at hand is not these bytes' packet: what
+ * dissectors add to it is rolled back; their records and per-flow state remain. */
+static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f)
+{
+    size_t nvals = pkt->nvals, nlayers = pkt->nlayers;
+    bool muted = pkt->muted;
+    pkt->muted = true;
+    for (int dir = 0; dir < 2; dir++) {
+        struct deliver_ctx c = { pkt, f, dir };
+        struct reasm_out out = { on_data, on_gap, &c };
+        reasm_flush(&f->tcp->d[dir].r, &pkt->flows->pool, &out);
+    }
+    pkt->muted = muted;
+    pkt->nvals = nvals;
+    pkt->nlayers = nlayers;
+    pkt->e->stats.tcp_capped_bytes = pkt->flows->pool.capped;
+}
+
+/* ---- TCP --------------------------------------------------------------------------------- */
+
+enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK = 0x10 };
+
+static void tcp_state(struct trawl_flow *f, int dir, uint16_t fl, uint32_t len)
+{
+    uint8_t *me = &f->info.tcp_state[dir], *peer = &f->info.tcp_state[!dir];
+    if (fl & TH_RST) { *me = TRAWL_TCP_RESET; return; }
+    if (fl & TH_SYN) {
+        if (fl & TH_ACK) {
+            if (*me == TRAWL_TCP_INACTIVE || *me == TRAWL_TCP_SYN_SENT) *me = TRAWL_TCP_SYN_ACK_SENT;
+        } else if (*me == TRAWL_TCP_INACTIVE) *me = TRAWL_TCP_SYN_SENT;
+    } else if (*me == TRAWL_TCP_INACTIVE) {
+        *me = TRAWL_TCP_PARTIAL;
+    }
+    if ((fl & TH_ACK) && !(fl & TH_SYN)) {
+        /* An ACK after the other side's SYN-ACK (or ours after its SYN) completes the handshake. */
+        if ((*me == TRAWL_TCP_SYN_SENT && *peer == TRAWL_TCP_SYN_ACK_SENT) ||
+            (*me == TRAWL_TCP_SYN_ACK_SENT && *peer == TRAWL_TCP_SYN_SENT)) {
+            *me = TRAWL_TCP_ESTABLISHED;
+            *peer = TRAWL_TCP_ESTABLISHED;
+        } else if (*me == TRAWL_TCP_SYN_ACK_SENT && *peer == TRAWL_TCP_ESTABLISHED) {
+            *me = TRAWL_TCP_ESTABLISHED;
+        }
+    }
+    if ((fl & TH_FIN) && *me != TRAWL_TCP_RESET) *me = TRAWL_TCP_CLOSED;
+    (void)len;
+}
+
+/* Swap the sides of a flow whose first packet came from the responder (a SYN-ACK first). */
+static void flip(struct trawl_flow *f)
+{
+    struct trawl_flow_info *in = &f->info;
+    uint8_t a[16];
+    memcpy(a, in->orig_addr, 16); memcpy(in->orig_addr, in->resp_addr, 16); memcpy(in->resp_addr, a, 16);
+    uint16_t p = in->orig_port; in->orig_port = in->resp_port; in->resp_port = p;
+    uint64_t x;
+    x = in->pkts[0]; in->pkts[0] = in->pkts[1]; in->pkts[1] = x;
+    x = in->ip_bytes[0]; in->ip_bytes[0] = in->ip_bytes[1]; in->ip_bytes[1] = x;
+    x = in->bytes[0]; in->bytes[0] = in->bytes[1]; in->bytes[1] = x;
+    uint8_t s = in->tcp_state[0]; in->tcp_state[0] = in->tcp_state[1]; in->tcp_state[1] = s;
+    for (size_t i = 0; i < f->hist_len; i++) {
+        char c = in->history[i];
+        if (c >= 'A' && c <= 'Z') in->history[i] = (char)(c + 32);
+        else if (c >= 'a' && c <= 'z') in->history[i] = (char)(c - 32);
+    }
+    if (f->tcp) { struct tcp_dir d = f->tcp->d[0]; f->tcp->d[0] = f->tcp->d[1]; f->tcp->d[1] = d; }
+    uint32_t hb = f->hist_bits[0]; f->hist_bits[0] = f->hist_bits[1]; f->hist_bits[1] = hb;
+    f->a_is_orig = !f->a_is_orig;
+    in->flags ^= TRAWL_FLOW_FLIPPED;
+    f->cid_done = false;
+    if (f->hist_len + 1 < TRAWL_FLOW_HISTORY_SIZE) {
+        memmove(in->history + 1, in->history, f->hist_len + 1);
+        in->history[0] = '^';
+        f->hist_len++;
+    }
+}
+
+struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_tcp_segment *seg,
+                                  struct trawl_tcp_result *res)
+{
+    if (res) memset(res, 0, sizeof *res);
+    int dir;
+    bool created;
+    if (pkt->quote_depth) {
+        struct trawl_flow *qf = lookup(pkt, 6, seg->sport, seg->dport, false, &dir, &created);
+        if (qf) qf->info.icmp_errors++;
+        return qf;
+    }
+    uint16_t fl = seg->flags;
+    struct trawl_flow *f = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
+    if (!f) return NULL;
+    /* A new SYN where this side's base differs, or on a closed connection: the ports were
+     * reused (tshark starts a new tcp.stream; Zeek a new connection). */
+    if (!created && (fl & (TH_SYN | TH_ACK)) == TH_SYN && f->tcp) {
+        struct tcp_dir *d = &f->tcp->d[dir];
+        if ((d->seen && d->isn != seg->seq) || f->tclass == TC_TCP_CLOSED) {
+            flow_end(pkt, f, TRAWL_FLOW_END_REUSED);
+            f = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
+            if (!f) return NULL;
+            if (res) res->analysis |= TRAWL_TCP_PORT_REUSED;
+        }
+    }
+    count(pkt, f, dir, created);
+    if (!f->tcp) {
+        if (!reserve(pkt, f, sizeof *f->tcp) || !(f->tcp = calloc(1, sizeof *f->tcp))) {
+            if (f->tcp == NULL) return f;
+        }
+        reasm_init(&f->tcp->d[0].r);
+        reasm_init(&f->tcp->d[1].r);
+        f->tcp->ports = (const struct table_entry *)seg->ports;
+        f->tcp->heur = (const struct heur_list_entry *)seg->heur;
+    }
+    struct tcp_flow *tc = f->tcp;
+    /* Zeek's flip: the first packet is a SYN-ACK, so its sender is the responder. */
+    if (created && (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+        flip(f);
+        dir = TRAWL_DIR_RESP;
+        pkt->flow_dir = dir;
+    }
+    struct tcp_dir *d = &tc->d[dir], *peer = &tc->d[!dir];
+
+    /* Base for relative numbers: the SYN's sequence, or one before the first seen (tshark). */
+    if (!d->seen) {
+        d->seen = true;
+        d->isn = (fl & TH_SYN) ? seg->seq : seg->seq - 1;
+    }
+    if ((fl & TH_SYN) && !d->syn) {
+        d->syn = true;
+        d->syn_seq = seg->seq;
+        d->isn = seg->seq;
+        if (dir == TRAWL_DIR_ORIG && !(fl & TH_ACK)) f->info.flags |= TRAWL_FLOW_SYN_SEEN;
+    }
+
+    /* History letters. */
+    if ((fl & TH_SYN) && (fl & (TH_FIN | TH_RST))) history(f, dir, H_Q, NULL);
+    else if ((fl & TH_FIN) && (fl & TH_RST)) history(f, dir, H_I, NULL);
+    if (fl & TH_SYN) history(f, dir, (fl & TH_ACK) ? H_H : H_S, NULL);
+    if (fl & TH_FIN) history(f, dir, H_F, NULL);
+    if (fl & TH_RST) history(f, dir, H_R, NULL);
+    if (seg->len > 0) history(f, dir, H_D, NULL);
+    else if ((fl & TH_ACK) && !(fl & (TH_SYN | TH_FIN | TH_RST))) history(f, dir, H_A, NULL);
+    if (seg->window == 0 && !(fl & (TH_SYN | TH_RST))) history(f, dir, H_W, &d->zero_win_count);
+    tcp_state(f, dir, fl, seg->len);
+    if (fl & TH_FIN) d->fin = true;
+    if (fl & TH_RST) d->rst = true;
+
+    /* Relative numbers (tshark's tcp.seq / tcp.ack / tcp.nxtseq). */
+    if (res) {
+        res->relative = true;
+        res->rel_seq = seg->seq - d->isn;
+        res->rel_ack = (fl & TH_ACK) && peer->seen ? seg->ack - peer->isn : 0;
+        res->next_seq = res->rel_seq + seg->len + ((fl & TH_SYN) ? 1 : 0) + ((fl & TH_FIN) ? 1 : 0);
+    }
+
+    /* Reassembly: payload starts after the SYN's sequence number (TFO data rides on SYNs). */
+    uint32_t dseq = (fl & TH_SYN) ? seg->seq + 1 : seg->seq;
+    if (!d->r.started || ((fl & TH_SYN) && d->r.delivered == 0 && !d->r.held && d->r.next == 0))
+        reasm_start(&d->r, dseq);
+    struct flow_table *t = pkt->flows;
+    if (seg->len) {
+        struct deliver_ctx c = { pkt, f, dir };
+        struct reasm_out out = { on_data, on_gap, &c };
+        unsigned r = reasm_add(&d->r, &t->pool, &out, dseq, seg->payload, seg->caplen, seg->len);
+        if ((r & REASM_RETRANS) && !(r & (REASM_IN_ORDER | REASM_HELD))) {
+            history(f, dir, H_T, &d->retrans_count);
+            if (res) res->analysis |= TRAWL_TCP_RETRANSMISSION;
+        }
+        if (res && (r & REASM_HELD)) res->analysis |= TRAWL_TCP_OUT_OF_ORDER;
+        if (res && (r & REASM_OVERLAP)) res->analysis |= TRAWL_TCP_OVERLAP;
+        if (res && (r & REASM_CONFLICT)) res->analysis |= TRAWL_TCP_OVERLAP_CONFLICT;
+    }
+    /* Our ACK says the peer's bytes before it were sent: what we never saw is a gap. */
+    if ((fl & TH_ACK) && peer->r.started && !(fl & TH_RST)) {
+        struct deliver_ctx c = { pkt, f, !dir };
+        struct reasm_out out = { on_data, on_gap, &c };
+        uint64_t before = peer->r.gap_bytes;
+        reasm_ack(&peer->r, &t->pool, &out, seg->ack);
+        if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
+    }
+    f->info.bytes[dir] = d->r.end;
+    if (t->pool.capped != pkt->e->stats.tcp_capped_bytes) pkt->e->stats.tcp_capped_bytes = t->pool.capped;
+
+    /* Closed or reset: the close delay applies from now on. */
+    if ((d->rst || peer->rst) || (d->fin && peer->fin)) touch(t, f, TC_TCP_CLOSED);
+    return f;
+}
+
+void flow_note_service(struct trawl_packet *pkt, const struct trawl_proto *p)
+{
+    struct trawl_flow *f = pkt->flow;
+    if (f && !pkt->quote_depth && !pkt->in_stream && !f->info.service) f->info.service = p;
+}
