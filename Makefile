@@ -89,9 +89,14 @@ $(BUILD)/tests/fixtures/%.so: tests/fixtures/%.c $(LIB)
 
 $(TEST_OBJ): BASEFLAGS += -Itests
 
-$(TESTBIN): $(TEST_OBJ) $(LIB)
+# libtrawl-private modules some suites test directly (not part of the SDK, so not something
+# to reach through the library): their libtrawl objects are linked into the test binary too.
+TEST_INTERNAL     = framework/reasm.c
+TEST_INTERNAL_OBJ = $(TEST_INTERNAL:%.c=$(BUILD)/obj/%.o)
+
+$(TESTBIN): $(TEST_OBJ) $(TEST_INTERNAL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDBASE) -o $@ $(TEST_OBJ) -L$(BUILD)/lib -ltrawl -lcunit -lpcap $(RPATH)
+	$(CC) $(LDBASE) -o $@ $(TEST_OBJ) $(TEST_INTERNAL_OBJ) -L$(BUILD)/lib -ltrawl -lcunit -lpcap $(RPATH)
 
 test: all $(TESTBIN) $(FIXTURE_SO)
 	@TRAWL_BUILD=$(BUILD) ./tests/run-tests.sh $(BUILD)
