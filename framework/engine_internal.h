@@ -218,6 +218,11 @@ struct trawl_engine {
     void *cb_user;
     trawl_record_cb rec_cb;
     void *rec_cb_user;
+    trawl_flow_cb flow_cb;
+    void *flow_cb_user;
+    trawl_stream_cb follow_cb;
+    void *follow_user;
+    uint64_t follow_stream;
     struct record_type_entry *rtypes_by_name;
     struct record_type_entry **rtypes;    /* by id, after start */
     size_t nrtypes;

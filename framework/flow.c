@@ -172,6 +172,7 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
         if (ops && ops->end) ops->end(pkt, f, NULL, f->tcp->svc->state);
     }
     analyzers_flow(pkt, f, true);
+    if (e->flow_cb) e->flow_cb(e->flow_cb_user, f);
     if (why == TRAWL_FLOW_END_TIMEOUT) e->stats.flows_timed_out++;
     if (why == TRAWL_FLOW_END_EVICTED) e->stats.flows_evicted++;
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
@@ -733,9 +734,16 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
 
 struct deliver_ctx { struct trawl_packet *pkt; struct trawl_flow *f; int dir; };
 
+static bool followed(const struct trawl_engine *e, const struct trawl_flow *f)
+{
+    return e->follow_cb && f->info.stream == e->follow_stream;
+}
+
 static void on_data(void *user, const uint8_t *p, uint32_t len)
 {
     struct deliver_ctx *c = user;
+    struct trawl_engine *e = c->pkt->e;
+    if (followed(e, c->f)) e->follow_cb(e->follow_user, c->f, c->dir, p, len);
     stream_data(c->pkt, c->f, c->dir, p, len);
 }
 
@@ -744,6 +752,8 @@ static void on_gap(void *user, uint64_t len)
     struct deliver_ctx *c = user;
     struct trawl_flow *f = c->f;
     struct tcp_dir *d = &f->tcp->d[c->dir];
+    struct trawl_engine *e = c->pkt->e;
+    if (followed(e, f)) e->follow_cb(e->follow_user, f, c->dir, NULL, len);
     f->info.missed_bytes += len;
     c->pkt->e->stats.tcp_gap_bytes += len;
     history(f, c->dir, H_G, &d->gap_count);
@@ -942,4 +952,19 @@ void flow_note_service(struct trawl_packet *pkt, const struct trawl_proto *p)
 {
     struct trawl_flow *f = pkt->flow;
     if (f && !pkt->quote_depth && !pkt->in_stream && !f->info.service) f->info.service = p;
+}
+
+int trawl_engine_on_flow_end(struct trawl_engine *e, trawl_flow_cb cb, void *user)
+{
+    e->flow_cb = cb;
+    e->flow_cb_user = user;
+    return 0;
+}
+
+int trawl_engine_follow_tcp(struct trawl_engine *e, uint64_t stream, trawl_stream_cb cb, void *user)
+{
+    e->follow_cb = cb;
+    e->follow_user = user;
+    e->follow_stream = stream;
+    return 0;
 }

@@ -51,6 +51,19 @@ struct trawl_stats {
     /* records (record.h) */
     uint64_t records;            /* handed to sinks */
     uint64_t records_dropped;    /* not built: no memory */
+    /* IP defragmentation (defrag.h) */
+    uint64_t defrag_fragments;   /* fragments handed in (atomic ones not included) */
+    uint64_t defrag_atomic;      /* atomic fragments (offset 0, no more): complete alone */
+    uint64_t defrag_completed;   /* datagrams reassembled */
+    uint64_t defrag_timeouts;    /* datagrams given up after defrag.timeout idle */
+    uint64_t defrag_evicted;     /* datagrams given up for defrag.max_datagrams / max_bytes */
+    uint64_t defrag_rejected;    /* fragments not kept: past 65535, caps, no memory */
+    uint64_t defrag_overlaps;    /* fragments overlapping bytes held (repeats not included) */
+    uint64_t defrag_conflicts;   /* ... with different bytes */
+    uint64_t defrag_duplicates;  /* exact repeats of a fragment held */
+    uint64_t defrag_cut;         /* datagrams that can never complete: a fragment not captured whole */
+    uint64_t defrag_held;        /* datagrams held now (at the end: never completed) */
+    uint64_t defrag_peak_bytes;  /* most bytes held at once (one worker) */
 };
 
 typedef void (*trawl_packet_cb)(void *user, const struct trawl_packet *pkt);
@@ -127,6 +140,16 @@ TRAWL_API void trawl_engine_want_all(struct trawl_engine *e);
 TRAWL_API void trawl_engine_want_cols(struct trawl_engine *e);
 /* Receive every record (of every type, record.h), in the order sinks get them. */
 TRAWL_API int trawl_engine_on_record(struct trawl_engine *e, trawl_record_cb cb, void *user);
+/* Receive every flow as it ends (flow.h: trawl_flow_info), after analyzers saw it. */
+struct trawl_flow;
+typedef void (*trawl_flow_cb)(void *user, const struct trawl_flow *f);
+TRAWL_API int trawl_engine_on_flow_end(struct trawl_engine *e, trawl_flow_cb cb, void *user);
+/* Follow one TCP stream (its tcp.stream index): cb gets its reassembled bytes in order, per
+ * direction, as they are delivered; data == NULL means len bytes were never captured (a gap). */
+typedef void (*trawl_stream_cb)(void *user, const struct trawl_flow *f, int dir,
+                                const uint8_t *data, uint64_t len);
+TRAWL_API int trawl_engine_follow_tcp(struct trawl_engine *e, uint64_t stream, trawl_stream_cb cb,
+                                      void *user);
 
 /* ---- input ------------------------------------------------------------------------------ */
 
