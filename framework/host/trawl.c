@@ -36,7 +36,7 @@ static void sl_add(struct strlist *l, const char *s)
 struct opts {
     struct strlist owned;   /* strings the profile allocated, freed at exit */
     struct strlist reads, plugin_dirs, enable, disable, decode_as, sink_opts, plugin_opts, fields_e;
-    struct strlist heur_off, heur_on;
+    struct strlist heur_off, heur_on, records;
     const char *only, *iface, *filter, *output, *profile, *write_file;
     long long count;
     int snaplen;
@@ -156,6 +156,9 @@ static void usage(FILE *f)
 "  -q                 no per-packet output\n"
 "  -n                 accepted for tshark compatibility (addresses are always numeric)\n"
 "  -O sink.key=value  an option for the output sink\n"
+"  --records FMT[:PATH]  records (conn, dns, ...): json (NDJSON to stdout, or to PATH),\n"
+"                     zeek[:DIR] (Zeek TSV logs), csv[:DIR] (a file per record type);\n"
+"                     repeatable; with no -T, -V or -x the packets are not printed\n"
 "  --stats            counters at the end (packets, bytes, time range, skipped)\n"
 "decoding and plugins:\n"
 "  -d TABLE==VALUE,PROTO  decode as (tshark syntax), e.g. -d udp.port==5353,dns\n"
@@ -226,6 +229,7 @@ static int load_profile(const char *name, struct opts *o)
         else if (!strcmp(k, "field")) sl_add(&o->fields_e, v);
         else if (!strcmp(k, "sink-option")) sl_add(&o->sink_opts, v);
         else if (!strcmp(k, "filter")) { if (!o->filter) o->filter = v; }
+        else if (!strcmp(k, "records")) sl_add(&o->records, v);
         else if (!strcmp(k, "name") || !strcmp(k, "summary")) {}
         else { fprintf(stderr, "trawl: %s:%d: unknown key '%s'\n", path, lineno, k); rc = -1; }
     }
@@ -301,7 +305,7 @@ static void list_tables(struct trawl_engine *e)
 /* ---- main ----------------------------------------------------------------------------------- */
 
 enum { OPT_ENABLE = 256, OPT_DISABLE, OPT_ONLY, OPT_PROFILE, OPT_STATS, OPT_HELP, OPT_VERSION,
-       OPT_HEUR_OFF, OPT_HEUR_ON };
+       OPT_HEUR_OFF, OPT_HEUR_ON, OPT_RECORDS };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -311,6 +315,7 @@ static int parse(int argc, char **argv, struct opts *o)
         { "profile", required_argument, 0, OPT_PROFILE }, { "stats", no_argument, 0, OPT_STATS },
         { "disable-heuristic", required_argument, 0, OPT_HEUR_OFF },
         { "enable-heuristic", required_argument, 0, OPT_HEUR_ON },
+        { "records", required_argument, 0, OPT_RECORDS },
         { "help", no_argument, 0, OPT_HELP }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:", lo, NULL)) != -1) {
@@ -348,6 +353,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_ONLY: o->only = optarg; break;
         case OPT_HEUR_OFF: sl_add(&o->heur_off, optarg); break;
         case OPT_HEUR_ON: sl_add(&o->heur_on, optarg); break;
+        case OPT_RECORDS: sl_add(&o->records, optarg); break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_HELP: usage(stdout); exit(0);
@@ -362,6 +368,74 @@ static int list_interfaces(void)
 {
     fprintf(stderr, "trawl: -D: use `ip link` to list interfaces\n");
     return 1;
+}
+
+/* ---- --records ------------------------------------------------------------------------ */
+
+/* Files opened for --records json:FILE, closed after the sinks are. */
+static struct { FILE *f[MAXLIST]; const char *path[MAXLIST]; size_t n; } g_rec_files;
+
+static int close_record_files(bool report)
+{
+    int rc = 0;
+    for (size_t i = 0; i < g_rec_files.n; i++) {
+        if (fclose(g_rec_files.f[i]) != 0 && report) {
+            fprintf(stderr, "trawl: --records json:%s: %s\n", g_rec_files.path[i], strerror(errno));
+            rc = -1;
+        }
+    }
+    g_rec_files.n = 0;
+    return rc;
+}
+
+/* --records FMT[:PATH]: json to standard output (folded into -T json when that is the packet
+ * output, packet_sink) or to PATH; any other FMT is a sink taking dir=PATH. */
+static int add_record_sinks(struct trawl_engine *e, struct opts *o, bool packet_sink)
+{
+    for (size_t i = 0; i < o->records.n; i++) {
+        const char *spec = o->records.v[i], *colon = strchr(spec, ':');
+        char name[64];
+        size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
+        const char *path = colon ? colon + 1 : NULL;
+        if (!nl || nl >= sizeof name || (colon && !*path)) {
+            fprintf(stderr, "trawl: --records %s: expected FORMAT[:PATH] (json, json:FILE, zeek:DIR, csv:DIR)\n", spec);
+            return -1;
+        }
+        memcpy(name, spec, nl);
+        name[nl] = 0;
+        if (!strcmp(name, "json")) {
+            if (!path || !strcmp(path, "-")) {
+                if (packet_sink) continue;          /* -T json took records=yes */
+                const char *opts[] = { "records=only", NULL };
+                if (!trawl_engine_add_sink(e, "json", stdout, opts)) goto sink_failed;
+                continue;
+            }
+            FILE *f = fopen(path, "w");
+            if (!f) {
+                fprintf(stderr, "trawl: --records %s: %s\n", spec, strerror(errno));
+                return -1;
+            }
+            g_rec_files.f[g_rec_files.n] = f;
+            g_rec_files.path[g_rec_files.n++] = path;   /* MAXLIST specs at most */
+            const char *opts[] = { "records=only", NULL };
+            if (!trawl_engine_add_sink(e, "json", f, opts)) goto sink_failed;
+            continue;
+        }
+        char *dir = NULL;
+        if (path) {
+            size_t n = strlen(path) + 5;
+            if (!(dir = malloc(n))) { fprintf(stderr, "trawl: out of memory\n"); return -1; }
+            snprintf(dir, n, "dir=%s", path);
+            sl_add(&o->owned, dir);
+        }
+        const char *opts[] = { dir, NULL };
+        if (!trawl_engine_add_sink(e, name, stdout, opts)) goto sink_failed;
+        continue;
+    sink_failed:
+        fprintf(stderr, "trawl: --records %s: %s\n", spec, trawl_engine_last_error(e));
+        return -1;
+    }
+    return 0;
 }
 
 static int run_main(int argc, char **argv, struct opts *o);
@@ -450,11 +524,36 @@ static int run_main(int argc, char **argv, struct opts *o)
     }
     if (o->verbose) sopts[ns++] = "verbose=1";
     if (o->hex) sopts[ns++] = "hex=1";
+    /* Like tshark: with -w and no -T, nothing is printed; -q silences the default output. So
+     * do --records (a log writer's run), unless -V or -x ask for packets. */
+    const char *sink = o->output ? o->output
+                     : (o->quiet || o->write_file || (o->records.n && !o->verbose && !o->hex)) ? NULL
+                     : "text";
+    /* --records json without a file shares standard output with -T json (one stream, records
+     * after their frame) and cannot share it with anything else. */
+    bool rec_stdout = false;
+    for (size_t i = 0; i < o->records.n; i++) {
+        const char *r = o->records.v[i];
+        if (strncmp(r, "json", 4) || (r[4] && strcmp(r + 4, ":-"))) continue;
+        const char *other = rec_stdout ? "another --records json" : o->write_file && !strcmp(o->write_file, "-") ? "-w -"
+                          : sink && strcmp(sink, "json") ? sink : NULL;
+        if (other) {
+            fprintf(stderr, "trawl: --records %s writes to standard output, as does %s%s: give it a file "
+                    "(--records json:FILE)\n", r, other == sink ? "-T " : "", other);
+            trawl_engine_free(e);
+            return 1;
+        }
+        rec_stdout = true;
+    }
+    if (rec_stdout && sink) sopts[ns++] = "records=yes";
     sopts[ns] = NULL;
-    /* Like tshark: with -w and no -T, nothing is printed; -q silences the default output. */
-    const char *sink = o->output ? o->output : (o->quiet || o->write_file) ? NULL : "text";
     if (sink && !trawl_engine_add_sink(e, sink, stdout, sopts)) {
         fprintf(stderr, "trawl: %s\n", trawl_engine_last_error(e));
+        trawl_engine_free(e);
+        return 1;
+    }
+    if (add_record_sinks(e, o, sink != NULL) < 0) {
+        close_record_files(false);
         trawl_engine_free(e);
         return 1;
     }
@@ -502,6 +601,7 @@ static int run_main(int argc, char **argv, struct opts *o)
         fprintf(stderr, "trawl: output: %s\n", trawl_engine_last_error(e));
         if (!status) status = 1;
     }
+    if (close_record_files(true) < 0 && !status) status = 1;
     const struct trawl_stats *st = trawl_engine_stats(e);
     if (o->stats || o->iface) {
         char a[64] = "", b[64] = "";

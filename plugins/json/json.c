@@ -17,8 +17,19 @@
  * no "may repeat" flag, so the type of a name can differ between frames; consumers that need
  * one type per name ask for `arrays=always` (every value becomes an array). See README.md.
  *
- * Options: e=FIELD (repeatable: only these fields, like tshark -T json -e), arrays=always.
+ * Options: e=FIELD (repeatable: only these fields, like tshark -T json -e), arrays=always,
+ * records=no|yes|only (below).
  * Labels (FT_NONE) carry no value and are left out; "_layers" says which protocols were found.
+ *
+ * Records (record.h), with records=yes (packets and records in one stream, each record right
+ * after the frame that made it) or records=only (`--records json`): one object per record,
+ *
+ *   {"_path":"conn","ts":"2014-01-02T09:37:49.848747Z","uid":"C...","id.orig_h":"10.0.0.1",
+ *    "duration":0.013961,"tunnel_parents":["..."],...}
+ *
+ * keys are the type's column names in column order (Zeek's flat dotted names, as Zeek's JSON
+ * logs have them), unset columns are absent, times are RFC 3339 UTC strings with 6 decimals,
+ * durations numbers of seconds with 6 decimals, set and list columns arrays.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +54,10 @@ struct json_sink {
     bool arrays_always;
     const struct trawl_proto *frame;   /* the engine's "frame" protocol, once seen */
     struct trawl_out o;
+    /* records: values grouped by column (first/last per column, next per value) */
+    int32_t *rfirst, *rlast, *rnext;
+    unsigned rcols;
+    size_t rnext_cap;
 };
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -116,6 +131,9 @@ static void json_free(struct json_sink *j)
     free(j->only);
     free(j->keys);
     free(j->next);
+    free(j->rfirst);
+    free(j->rlast);
+    free(j->rnext);
     trawl_out_free(&j->o);
     free(j);
 }
@@ -165,9 +183,42 @@ static int json_open(struct trawl_sink *s)
         }
     }
 
+    const char *rv = trawl_sink_option(s, "records");
+    bool records = false, only_records = false;
+    if (rv && !strcmp(rv, "only"))
+        records = only_records = true;
+    else if (rv && !strcmp(rv, "yes"))
+        records = true;
+    else if (rv && strcmp(rv, "no")) {
+        trawl_sink_log(s, TRAWL_LOG_ERROR, "records=%s: expected only, yes or no", rv);
+        json_free(j);
+        return TRAWL_EINVAL;
+    }
+    if (records) {
+        uint32_t nt = trawl_sink_record_type_count(s);
+        for (uint32_t i = 0; i < nt; i++) {
+            const struct trawl_record_type *t = trawl_sink_record_type(s, i);
+            if (t && t->nfields > j->rcols)
+                j->rcols = t->nfields;
+        }
+        j->rnext_cap = 64;
+        j->rfirst = calloc(j->rcols + 1, sizeof *j->rfirst);
+        j->rlast = calloc(j->rcols + 1, sizeof *j->rlast);
+        j->rnext = calloc(j->rnext_cap, sizeof *j->rnext);
+        if (!j->rfirst || !j->rlast || !j->rnext)
+            goto nomem;
+        int rc = trawl_sink_want_records(s, NULL);
+        if (rc < 0) {
+            json_free(j);
+            return rc;
+        }
+    }
+
     const char *const *names = NULL;
     size_t n = trawl_sink_options(s, "e", &names);
-    if (n) {
+    if (only_records) {
+        trawl_sink_skip_packets(s);     /* and no field is wanted for packets */
+    } else if (n) {
         j->only = calloc(nf, 1);
         if (!j->only)
             goto nomem;
@@ -303,6 +354,93 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }
 
+/* ---- records ---------------------------------------------------------------------------- */
+
+/* Seconds with 6 decimals, truncated to the microsecond like every trawl time. */
+static void out_seconds(struct trawl_out *o, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    char t[32];
+    int n = snprintf(t, sizeof t, "%s%llu.%06llu", ns < 0 && mag >= 1000 ? "-" : "",
+                     (unsigned long long)(mag / 1000000000),
+                     (unsigned long long)(mag % 1000000000 / 1000));
+    trawl_out_mem(o, t, n > 0 ? (size_t)n : 0);
+}
+
+static void out_record_value(struct trawl_out *o, const struct trawl_value *v)
+{
+    if (v->field->type == TRAWL_FT_TIME) {
+        char t[48];
+        size_t n = trawl_time_format_utc(v->v.i, 6, t, sizeof t);
+        trawl_out_char(o, '"');
+        trawl_out_mem(o, t, n < sizeof t ? n : sizeof t - 1);
+        trawl_out_char(o, '"');
+    } else if (v->field->type == TRAWL_FT_RELTIME) {
+        out_seconds(o, v->v.i);
+    } else {
+        out_value(o, v, 6);
+    }
+}
+
+static void json_record(struct trawl_sink *s, const struct trawl_record *rec)
+{
+    struct json_sink *j = trawl_sink_state(s);
+    const struct trawl_record_type *t = trawl_record_get_type(rec);
+    if (!j || !j->rfirst || !t || t->nfields > j->rcols)
+        return;                  /* types are fixed at start: cannot happen */
+    size_t nv = 0;
+    const struct trawl_value *vals = trawl_record_values(rec, &nv);
+    if (nv > j->rnext_cap) {
+        size_t cap = j->rnext_cap;
+        while (cap < nv)
+            cap *= 2;
+        int32_t *nn = realloc(j->rnext, cap * sizeof *nn);
+        if (!nn)
+            return;              /* out of memory: this record is lost */
+        j->rnext = nn;
+        j->rnext_cap = cap;
+    }
+    for (unsigned c = 0; c < t->nfields; c++)
+        j->rfirst[c] = -1;
+    for (size_t i = 0; i < nv; i++) {
+        unsigned c = trawl_record_column(t, vals[i].field);
+        if (c >= t->nfields)
+            continue;
+        j->rnext[i] = -1;
+        if (j->rfirst[c] < 0)
+            j->rfirst[c] = (int32_t)i;
+        else
+            j->rnext[j->rlast[c]] = (int32_t)i;
+        j->rlast[c] = (int32_t)i;
+    }
+
+    struct trawl_out *o = &j->o;
+    trawl_out_str(o, "{\"_path\":");
+    out_jstr(o, t->name);
+    for (unsigned c = 0; c < t->nfields; c++) {
+        int32_t i = j->rfirst[c];
+        if (i < 0)
+            continue;            /* unset: absent, as in Zeek's JSON logs */
+        trawl_out_char(o, ',');
+        out_jstr(o, t->columns[c].name);
+        trawl_out_char(o, ':');
+        if (!(t->columns[c].flags & (TRAWL_RF_SET | TRAWL_RF_LIST))) {
+            out_record_value(o, &vals[i]);
+            continue;
+        }
+        trawl_out_char(o, '[');
+        for (bool first = true; i >= 0; i = j->rnext[i], first = false) {
+            if (!first)
+                trawl_out_char(o, ',');
+            out_record_value(o, &vals[i]);
+        }
+        trawl_out_char(o, ']');
+    }
+    trawl_out_mem(o, "}\n", 2);
+    if (TRAWL_UNLIKELY(j->o.err))
+        trawl_sink_stop(s);
+}
+
 static int json_close(struct trawl_sink *s)
 {
     struct json_sink *j = trawl_sink_state(s);
@@ -322,7 +460,7 @@ static const struct trawl_sink_def json_sink_def = {
     .summary = "NDJSON: one flat, typed object per frame",
     .open = json_open,
     .packet = json_packet,
-    .record = NULL,            /* records come with a later issue */
+    .record = json_record,     /* with records=yes or records=only */
     .close = json_close,
 };
 
