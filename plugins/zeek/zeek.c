@@ -91,6 +91,34 @@ static void put_seconds(struct trawl_out *o, int64_t ns)
     put_usec(o, mag % 1000000000 / 1000);
 }
 
+/* Zeek "double" (unlike time and interval): at most 6 decimals without trailing zeros, ".0"
+ * after a whole number so it reads as a double; beyond 2^31 and for inf, printf's %e; "nan". */
+static void put_double(struct trawl_out *o, double d)
+{
+    char t[64];
+    if (d != d) {
+        trawl_out_mem(o, "nan", 3);
+        return;
+    }
+    if (d > 2147483647.0 || d < -2147483647.0) {
+        trawl_out_printf(o, "%e", d);
+        return;
+    }
+    if (d == 0)
+        d = 0;                   /* no "-0" */
+    int n = snprintf(t, sizeof t, "%.6f", d);
+    if (n <= 0 || (size_t)n >= sizeof t)
+        return;
+    while (n > 1 && t[n - 1] == '0')
+        n--;
+    if (t[n - 1] == '.')
+        n--;
+    trawl_out_mem(o, t, (size_t)n);
+    double whole = (double)(int64_t)(d < 0 ? d - 0.5 : d + 0.5);   /* |d| < 2^31: exact */
+    if (d - whole < 1e-9 && whole - d < 1e-9 && !memchr(t, '.', (size_t)n))
+        trawl_out_mem(o, ".0", 2);
+}
+
 /* Length of the valid UTF-8 sequence (2..4 bytes) starting at p, or 0 (Unicode's table 3-7:
  * no overlong forms, no surrogates, nothing past U+10FFFF). */
 static unsigned utf8_len(const uint8_t *p, size_t n)
@@ -181,7 +209,7 @@ static void put_value(struct trawl_out *o, const struct trawl_value *v, bool in_
         put_i64(o, v->v.i);
         break;
     case TRAWL_FT_DOUBLE:
-        trawl_out_printf(o, "%.6f", v->v.d);
+        put_double(o, v->v.d);
         break;
     case TRAWL_FT_STRING:
         put_string(o, v->v.p, v->len, in_set);
