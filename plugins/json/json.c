@@ -470,5 +470,5 @@ static int json_init(struct trawl_init *ctx)
 }
 
 TRAWL_PLUGIN_DESCRIPTOR(.name = "json", .version = "1.0.0",
-                        .summary = "NDJSON output sink (flat, typed, one object per frame)",
+                        .summary = "NDJSON output sink (flat, typed, one object per frame or record)",
                         .init = json_init);
