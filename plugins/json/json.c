@@ -457,7 +457,7 @@ static int json_close(struct trawl_sink *s)
 
 static const struct trawl_sink_def json_sink_def = {
     .name = "json",
-    .summary = "NDJSON: one flat, typed object per frame",
+    .summary = "NDJSON: one flat, typed object per frame or record",
     .open = json_open,
     .packet = json_packet,
     .record = json_record,     /* with records=yes or records=only */
