@@ -42,6 +42,7 @@ struct tcp_dir {
     uint32_t isn;                   /* tshark's base: the SYN's sequence, or first seq - 1 */
     uint32_t syn_seq;
     bool fin, rst;
+    uint32_t fin_seq;               /* the FIN's sequence number (it takes one, carries no byte) */
     uint32_t next_seq;              /* highest seq + len seen (for tshark's analysis flags) */
     bool next_valid;
     uint8_t *pend;                  /* bytes the stream dissector has not used yet */
@@ -566,13 +567,16 @@ void trawl_stream_need_more(struct trawl_packet *pkt, uint32_t more)
 
 /* One call of a stream dissector over data (stable for the packet's life). Returns the bytes
  * it used (0: not mine), and whether/how much more it asked for. */
-static int call_stream(struct trawl_packet *pkt, struct proto_entry *p, int dir, const uint8_t *data,
-                       uint32_t len, bool *more_set, uint32_t *more)
+static int call_stream(struct trawl_packet *pkt, struct trawl_flow *f, struct proto_entry *p, int dir,
+                       const uint8_t *data, uint32_t len, bool *more_set, uint32_t *more)
 {
     uint8_t latch = 0;
     struct trawl_buf b = trawl_buf_make(data, len, len, &latch);
     bool saved_in = pkt->in_stream;
     int saved_dir = pkt->flow_dir;
+    struct trawl_flow *saved_flow = pkt->flow;
+    /* The flow may not be the packet's own (a flow ended by a timeout, or at the end of input). */
+    pkt->flow = f;
     pkt->in_stream = true;
     pkt->flow_dir = dir;
     pkt->stream_more_set = false;
@@ -582,6 +586,7 @@ static int call_stream(struct trawl_packet *pkt, struct proto_entry *p, int dir,
     pkt->stream_more_set = false;
     pkt->in_stream = saved_in;
     pkt->flow_dir = saved_dir;
+    pkt->flow = saved_flow;
     if (r < 0) r = 0;
     if ((uint32_t)r > len) r = (int)len;
     return r;
@@ -621,7 +626,7 @@ static int decide(struct trawl_packet *pkt, struct trawl_flow *f, int dir, const
     for (int i = 0; i < 4; i++) {
         struct proto_entry *p = cand[i];
         if (!p || p->dead || !p->def->dissect) continue;
-        int r = call_stream(pkt, p, dir, data, len, more_set, more);
+        int r = call_stream(pkt, f, p, dir, data, len, more_set, more);
         if (r > 0 || *more_set) { became(pkt, f, p); return r; }
         if (i < 2) break;             /* decode-as is not second-guessed */
     }
@@ -635,7 +640,7 @@ static int decide(struct trawl_packet *pkt, struct trawl_flow *f, int dir, const
         enum trawl_heur_result hr = he->def->probe(&b, he->proto->state);
         if (hr == TRAWL_HEUR_NEED_MORE) { maybe = true; continue; }
         if (hr != TRAWL_HEUR_MINE) continue;
-        int r = call_stream(pkt, he->proto, dir, data, len, more_set, more);
+        int r = call_stream(pkt, f, he->proto, dir, data, len, more_set, more);
         if (r > 0 || *more_set) { became(pkt, f, he->proto); return r; }
     }
     /* A probe wants more bytes: wait for them, but not forever. */
@@ -714,7 +719,7 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
             if (r < 0) { more_set = true; more = TRAWL_STREAM_MORE_UNKNOWN; break; }
             if (tc->svc_state == SVC_NONE) break;
         } else {
-            r = call_stream(pkt, tc->svc, dir, data + off, n - off, &more_set, &more);
+            r = call_stream(pkt, f, tc->svc, dir, data + off, n - off, &more_set, &more);
         }
         off += (uint32_t)r;
         if (more_set) break;
@@ -904,7 +909,10 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
     else if ((fl & TH_ACK) && !(fl & (TH_SYN | TH_FIN | TH_RST))) history(f, dir, H_A, NULL);
     if (seg->window == 0 && !(fl & (TH_SYN | TH_RST))) history(f, dir, H_W, &d->zero_win_count);
     tcp_state(f, dir, fl, seg->len);
-    if (fl & TH_FIN) d->fin = true;
+    if ((fl & TH_FIN) && !d->fin) {
+        d->fin = true;
+        d->fin_seq = seg->seq + seg->len + ((fl & TH_SYN) ? 1 : 0);
+    }
     if (fl & TH_RST) d->rst = true;
 
     /* Relative numbers (tshark's tcp.seq / tcp.ack / tcp.nxtseq). */
@@ -937,7 +945,10 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         struct deliver_ctx c = { pkt, f, !dir };
         struct reasm_out out = { on_data, on_gap, &c };
         uint64_t before = peer->r.gap_bytes;
-        reasm_ack(&peer->r, &t->pool, &out, seg->ack);
+        /* An ACK of the peer's FIN covers its sequence number, not a byte. */
+        uint32_t ack = seg->ack;
+        if (peer->fin && (int32_t)(ack - peer->fin_seq) > 0) ack = peer->fin_seq;
+        reasm_ack(&peer->r, &t->pool, &out, ack);
         if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
     }
     f->info.bytes[dir] = d->r.end;

@@ -43,4 +43,5 @@ static inline struct trawl_test *th_new(void) { return th_new_with(NULL, NULL); 
 #define th_layers       trawl_test_layers
 #define th_info         trawl_test_info
 #define th_protocol     trawl_test_protocol
+#define th_finish       trawl_test_finish
 #endif

@@ -17,7 +17,7 @@
  * ("conn.id.orig_h") in `trawl fields`, for filters and sinks.
  *
  * Building one: trawl_record_begin, the trawl_rec_* setters (each column at most once, except
- * TRAWL_RF_SET columns; a column not set is "unset": Zeek's "-", absent in JSON), then
+ * TRAWL_RF_SET and TRAWL_RF_LIST columns; a column not set is "unset": Zeek's "-", absent in JSON), then
  * trawl_record_end. Values are copied: the record owns them. Records made while a packet is
  * dissected reach the sinks right after that packet's own output; others (flows ended by the
  * end of input) as they are made. Nothing is built when no sink or analyzer takes records

@@ -17,10 +17,14 @@ struct trawl_test;
 
 TRAWL_BEGIN_DECLS
 
-/* An engine with the plugins of every directory in plugin_dirs loaded and started, every field
+/* An engine with the plugins of every directory in plugin_dirs (or .so file) loaded and started, every field
  * wanted, the columns filled. decode_as: tshark-style specs applied after start. Lists are
  * NULL-terminated; either may be NULL. NULL on failure (reason on stderr). */
 TRAWL_API struct trawl_test *trawl_test_new(const char *const *plugin_dirs, const char *const *decode_as);
+/* The same with options set before start ("flow.timeout.udp=10", "myplugin.key=value"). */
+TRAWL_API struct trawl_test *trawl_test_new_opts(const char *const *plugin_dirs,
+                                                 const char *const *decode_as,
+                                                 const char *const *options);
 TRAWL_API void trawl_test_free(struct trawl_test *t);
 TRAWL_API struct trawl_engine *trawl_test_engine(struct trawl_test *t);
 
@@ -29,6 +33,15 @@ TRAWL_API int trawl_test_hex(struct trawl_test *t, int linktype, const char *hex
 /* Dissect one packet; len is the wire length (0: caplen), so len > caplen fakes a snaplen cut. */
 TRAWL_API int trawl_test_bytes(struct trawl_test *t, int linktype, const uint8_t *p, uint32_t caplen,
                                uint32_t len);
+/* The timestamp of the packets fed from now on (default 2023-11-14T22:13:20.123456789Z). */
+TRAWL_API void trawl_test_set_time(struct trawl_test *t, int64_t ns);
+/* End of input: flows end (their records come), analyzers finish. */
+TRAWL_API int trawl_test_finish(struct trawl_test *t);
+/* Records seen so far: how many of a type, and one column of the index-th of them (as
+ * -T fields would print it; "" when unset). */
+TRAWL_API unsigned trawl_test_record_count(struct trawl_test *t, const char *type);
+TRAWL_API const char *trawl_test_record_value(struct trawl_test *t, const char *type,
+                                              unsigned index, const char *column);
 /* Read a capture file; afterwards the accessors below describe its LAST packet. */
 TRAWL_API int trawl_test_file(struct trawl_test *t, const char *path);
 
