@@ -25,13 +25,39 @@ struct flow_key {
     uint32_t tunnel;
     uint16_t port_a, port_b;
     uint8_t a[16], b[16];           /* (a, port_a) <= (b, port_b) */
+    uint32_t pad;                   /* zero: the key is six 64-bit words for key_hash */
 };
+
+/* A multiply-xorshift over the key's words: much cheaper than uthash's default for a key
+ * hashed on every packet. */
+static uint32_t key_hash(const struct flow_key *k)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull, w;
+    const uint8_t *p = (const uint8_t *)k;
+    for (size_t i = 0; i < sizeof *k; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
 
 struct flow_slot {                  /* one protocol's per-flow state */
     struct flow_slot *next;
     struct proto_entry *proto;
     size_t size;
     max_align_t data[];
+};
+
+/* One TCP endpoint as Zeek's TCP analyzer keeps it, for conn records (sizes, state, history):
+ * its own sequence bookkeeping, apart from reassembly. Offsets are 64-bit, from `start`. */
+struct zeek_ep {
+    uint32_t start;                 /* Zeek's start_seq: the SYN's sequence, or first seq - 1 */
+    int64_t last, ack;              /* highest seq + len sent; highest ack the peer sent */
+    int64_t hist_syn, hist_fin, hist_rst;   /* sequence of the last SYN, FIN, RST lettered */
+    uint32_t fin_cnt;
+    uint8_t prev_state;             /* enum trawl_tcp_state before the last change */
+    bool did_close;                 /* sent a FIN or RST (Zeek's duration stops after both) */
 };
 
 /* One direction of a TCP connection. */
@@ -49,6 +75,7 @@ struct tcp_dir {
     uint32_t pend_len, pend_cap;
     uint64_t need;                  /* call again when pend_len reaches this */
     uint32_t retrans_count, gap_count, zero_win_count;
+    struct zeek_ep zk;
 };
 
 enum svc_state { SVC_UNDECIDED, SVC_FOUND, SVC_NONE };
@@ -88,7 +115,11 @@ struct flow_table {
     uint16_t cid_seed;
     uint64_t next_stream[3];        /* tcp, udp, others */
     struct reasm_pool pool;
+    struct trawl_flow *spare[2];    /* ended flows kept for reuse: [0] others, [1] TCP */
+    size_t nspare[2];
 };
+
+#define SPARE_MAX 4096              /* flows kept for reuse per kind (not counted as held) */
 
 /* ---- settings and life of the table --------------------------------------------------------- */
 
@@ -163,6 +194,8 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     struct trawl_engine *e = pkt->e;
     f->info.end = why;
     if (f->tcp) stream_flush(pkt, f);
+    /* Whoever sees ended flows gets their Community ID filled in. */
+    if (e->nanalyzers || e->flow_cb) (void)trawl_flow_community_id(f);
     /* Protocols' end callbacks, then analyzers (they see the final counters). */
     for (struct flow_slot *s = f->slots; s; s = s->next) {
         const struct trawl_stream_ops *ops = ops_of(s->proto);
@@ -177,16 +210,20 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     if (why == TRAWL_FLOW_END_TIMEOUT) e->stats.flows_timed_out++;
     if (why == TRAWL_FLOW_END_EVICTED) e->stats.flows_evicted++;
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
-    if (f->tcp) {
-        for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
-        free(f->tcp);
-    }
+    if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
     lru_unlink(t, f);
     HASH_DEL(t->by_key, f);
     t->count--;
     t->mem -= f->mem;
     if (pkt->flow == f) pkt->flow = NULL;
-    free(f);
+    int kind = f->tcp != NULL;
+    if (t->nspare[kind] < SPARE_MAX) {
+        f->next = t->spare[kind];
+        t->spare[kind] = f;
+        t->nspare[kind]++;
+    } else {
+        free(f);
+    }
 }
 
 static void expire(struct trawl_packet *pkt)
@@ -250,6 +287,12 @@ void flows_packet_begin(struct trawl_packet *pkt)
 
 void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
 
+static int by_first_frame(const void *a, const void *b)
+{
+    const struct trawl_flow *x = *(const struct trawl_flow *const *)a, *y = *(const struct trawl_flow *const *)b;
+    return x->info.first_frame < y->info.first_frame ? -1 : x->info.first_frame > y->info.first_frame;
+}
+
 void flows_finish(struct trawl_packet *pkt)
 {
     struct flow_table *t = pkt->flows;
@@ -259,10 +302,7 @@ void flows_finish(struct trawl_packet *pkt)
     struct trawl_flow **all = malloc((n ? n : 1) * sizeof *all);
     if (all) {
         for (struct trawl_flow *f = t->by_key; f; f = f->hh.next) all[k++] = f;
-        for (size_t i = 1; i < k; i++)
-            for (size_t j = i; j > 0 && all[j - 1]->info.first_frame > all[j]->info.first_frame; j--) {
-                struct trawl_flow *x = all[j]; all[j] = all[j - 1]; all[j - 1] = x;
-            }
+        qsort(all, k, sizeof *all, by_first_frame);
         for (size_t i = 0; i < k; i++) flow_end(pkt, all[i], TRAWL_FLOW_END_INPUT);
         free(all);
     }
@@ -277,12 +317,11 @@ void flows_free_worker(struct trawl_packet *pkt)
     HASH_ITER(hh, t->by_key, f, tmp) {
         HASH_DEL(t->by_key, f);
         for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
-        if (f->tcp) {
-            for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
-            free(f->tcp);
-        }
+        if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
         free(f);
     }
+    for (int k = 0; k < 2; k++)
+        for (struct trawl_flow *x = t->spare[k], *n; x; x = n) { n = x->next; free(x); }
     free(t);
     pkt->flows = NULL;
 }
@@ -408,18 +447,33 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     if (!pkt->flows && !(pkt->flows = table_new(pkt))) return NULL;
     struct flow_table *t = pkt->flows;
     struct trawl_flow *f = NULL;
-    HASH_FIND(hh, t->by_key, &k, sizeof k, f);
+    uint32_t kh = key_hash(&k);
+    HASH_FIND_BYHASHVALUE(hh, t->by_key, &k, sizeof k, kh, f);
     if (f) {
         *dir = (src_is_a == f->a_is_orig) ? TRAWL_DIR_ORIG : TRAWL_DIR_RESP;
         return f;
     }
     if (!create) return NULL;
     if (t->count >= t->max && !evict_one(pkt, NULL)) { pkt->e->stats.flows_refused++; return NULL; }
-    if (!reserve(pkt, NULL, sizeof *f) || !(f = calloc(1, sizeof *f))) {
+    /* A TCP flow's tracking lives in the same block, right after it. */
+    int kind = ipproto == 6;
+    size_t size = sizeof *f + (kind ? sizeof(struct tcp_flow) : 0);
+    if (!reserve(pkt, NULL, size)) { pkt->e->stats.flows_refused++; return NULL; }
+    if ((f = t->spare[kind])) {
+        t->spare[kind] = f->next;
+        t->nspare[kind]--;
+        memset(f, 0, size);
+    } else if (!(f = calloc(1, size))) {
+        t->mem -= size;
         pkt->e->stats.flows_refused++;
         return NULL;
     }
-    f->mem = sizeof *f;
+    f->mem = size;
+    if (kind) {
+        f->tcp = (struct tcp_flow *)(f + 1);
+        reasm_init(&f->tcp->d[0].r);
+        reasm_init(&f->tcp->d[1].r);
+    }
     f->w = pkt;
     f->key = k;
     f->a_is_orig = src_is_a;
@@ -438,9 +492,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     int si = ipproto == 6 ? 0 : ipproto == 17 ? 1 : 2;
     in->stream = t->next_stream[si]++;
     f->tclass = class_of(ipproto);
-    HASH_ADD(hh, t->by_key, key, sizeof k, f);
-    uint32_t kh;
-    HASH_VALUE(&k, sizeof k, kh);
+    HASH_ADD_BYHASHVALUE(hh, t->by_key, key, sizeof k, kh, f);
     make_uid(f, kh);
     lru_append(t, f);
     t->count++;
@@ -464,6 +516,7 @@ static void count(struct trawl_packet *pkt, struct trawl_flow *f, int dir, bool 
     }
     f->info.pkts[dir]++;
     f->info.ip_bytes[dir] += pkt->ip_len;
+    f->info.frame_bytes[dir] += pkt->frame.len;
     if (pkt->frame.caplen < pkt->frame.len) f->info.flags |= TRAWL_FLOW_TRUNCATED;
     if (created) analyzers_flow(pkt, f, false);
 }
@@ -484,18 +537,19 @@ struct trawl_flow *trawl_packet_flow(const struct trawl_packet *pkt) { return pk
 int trawl_packet_flow_dir(const struct trawl_packet *pkt) { return pkt->flow_dir; }
 bool trawl_packet_in_stream(const struct trawl_packet *pkt) { return pkt->in_stream; }
 
-const struct trawl_flow_info *trawl_flow_info(const struct trawl_flow *cf)
+const struct trawl_flow_info *trawl_flow_info(const struct trawl_flow *f) { return &f->info; }
+
+const char *trawl_flow_community_id(const struct trawl_flow *cf)
 {
-    struct trawl_flow *f = (struct trawl_flow *)cf;   /* the Community ID is computed on first use */
+    struct trawl_flow *f = (struct trawl_flow *)cf;   /* computed on first use: a SHA-1 per flow */
     if (!f->cid_done) {
         struct trawl_flow_tuple tu = { f->info.family, f->info.proto, f->info.orig_port, f->info.resp_port,
                                        f->info.orig_addr, f->info.resp_addr };
-        uint16_t seed = 0;
-        (void)seed;
-        if (trawl_community_id(&tu, 0, f->info.community_id) < 0) f->info.community_id[0] = 0;
+        if (trawl_community_id(&tu, f->w->flows ? f->w->flows->cid_seed : 0, f->info.community_id) < 0)
+            f->info.community_id[0] = 0;
         f->cid_done = true;
     }
-    return &f->info;
+    return f->info.community_id;
 }
 
 /* ---- per-flow state ---------------------------------------------------------------------- */
@@ -531,29 +585,52 @@ void *trawl_flow_state(struct trawl_flow *f, const struct trawl_proto *p, size_t
 enum { H_S, H_H, H_A, H_D, H_F, H_R, H_C, H_G, H_I, H_Q, H_T, H_W, H__COUNT };
 static const char hist_letters[H__COUNT + 1] = "SHADFRCGIQTW";
 
-/* Once per letter and side; letters that count events (gaps, retransmissions, zero windows)
- * come again at the 10th, 100th, ... event, as Zeek writes them. */
-static void history(struct trawl_flow *f, int dir, int letter, uint32_t *counter)
+static void hist_put(struct trawl_flow *f, int dir, int letter)
 {
-    bool add;
-    if (counter) {
-        uint32_t n = ++*counter;
-        add = n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000 || n == 100000;
-    } else {
-        add = !(f->hist_bits[dir] & (1u << letter));
-        f->hist_bits[dir] |= 1u << letter;
-    }
-    if (!add || f->hist_len + 1 >= TRAWL_FLOW_HISTORY_SIZE) return;
+    if (f->hist_len + 1 >= TRAWL_FLOW_HISTORY_SIZE) return;
     char ch = hist_letters[letter];
     f->info.history[f->hist_len++] = dir == TRAWL_DIR_ORIG ? ch : (char)(ch + 32);
     f->info.history[f->hist_len] = 0;
+}
+
+/* Zeek's "seen" bits are per slot (originator, responder), not per host: they stay put when
+ * the roles flip. `kind` is the letter whose bit counts (S and H share one). Writes the letter
+ * the first time; true when the kind had been seen before. */
+static bool hist_check(struct trawl_flow *f, int dir, int kind, int letter)
+{
+    if (f->hist_bits[dir] & (1u << kind)) return true;
+    f->hist_bits[dir] |= 1u << kind;
+    hist_put(f, dir, letter);
+    return false;
+}
+
+/* A TCP side is "clean" for Zeek once established (or closed after being established):
+ * only then are content gaps believed (lettered G, counted in missed_bytes). */
+static bool zeek_clean(const struct trawl_flow *f, int dir)
+{
+    uint8_t s = f->info.tcp_state[dir];
+    return s == TRAWL_TCP_ESTABLISHED ||
+           (s == TRAWL_TCP_CLOSED && f->tcp && f->tcp->d[dir].zk.prev_state == TRAWL_TCP_ESTABLISHED);
+}
+
+/* Once per letter and side; letters that count events (gaps, retransmissions, zero windows)
+ * come again at the 10th, 100th, ... event, as Zeek writes them. Gaps are lettered only
+ * between clean sides (Zeek's rule: elsewhere they come from unseen starts or RSTs). */
+static void history(struct trawl_flow *f, int dir, int letter, uint32_t *counter)
+{
+    if (letter == H_G && !(zeek_clean(f, 0) && zeek_clean(f, 1))) return;
+    if (!counter) { hist_check(f, dir, letter, letter); return; }
+    uint32_t n = ++*counter;
+    while (n >= 10 && n % 10 == 0) n /= 10;
+    if (n == 1) hist_put(f, dir, letter);
 }
 
 void trawl_flow_add_payload(struct trawl_packet *pkt, uint32_t len)
 {
     if (!pkt->flow || pkt->quote_depth || pkt->muted) return;
     pkt->flow->info.bytes[pkt->flow_dir] += len;
-    if (len) history(pkt->flow, pkt->flow_dir, H_D, NULL);
+    /* Zeek letters every UDP datagram (empty ones too) and no ICMP message. */
+    if (pkt->flow->info.proto == 17) history(pkt->flow, pkt->flow_dir, H_D, NULL);
 }
 
 /* ---- stream dispatch --------------------------------------------------------------------- */
@@ -741,7 +818,7 @@ struct deliver_ctx { struct trawl_packet *pkt; struct trawl_flow *f; int dir; };
 
 static bool followed(const struct trawl_engine *e, const struct trawl_flow *f)
 {
-    return e->follow_cb && f->info.stream == e->follow_stream;
+    return e->follow_cb && (e->follow_stream == TRAWL_FOLLOW_ALL || f->info.stream == e->follow_stream);
 }
 
 static void on_data(void *user, const uint8_t *p, uint32_t len)
@@ -759,9 +836,13 @@ static void on_gap(void *user, uint64_t len)
     struct tcp_dir *d = &f->tcp->d[c->dir];
     struct trawl_engine *e = c->pkt->e;
     if (followed(e, f)) e->follow_cb(e->follow_user, f, c->dir, NULL, len);
-    f->info.missed_bytes += len;
     c->pkt->e->stats.tcp_gap_bytes += len;
-    history(f, c->dir, H_G, &d->gap_count);
+    /* Zeek (conn.log) believes a gap only when an ack revealed it between clean sides; what
+     * is still missing when the flow ends is not counted. */
+    if (!c->pkt->muted) {
+        if (zeek_clean(f, 0) && zeek_clean(f, 1)) f->info.missed_bytes += len;
+        history(f, c->dir, H_G, &d->gap_count);
+    }
     pend_drop(c->pkt, f, d);
     const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
     if (ops && ops->gap) ops->gap(c->pkt, f, c->dir, len, f->tcp->svc->state);
@@ -824,6 +905,7 @@ static void flip(struct trawl_flow *f)
     uint64_t x;
     x = in->pkts[0]; in->pkts[0] = in->pkts[1]; in->pkts[1] = x;
     x = in->ip_bytes[0]; in->ip_bytes[0] = in->ip_bytes[1]; in->ip_bytes[1] = x;
+    x = in->frame_bytes[0]; in->frame_bytes[0] = in->frame_bytes[1]; in->frame_bytes[1] = x;
     x = in->bytes[0]; in->bytes[0] = in->bytes[1]; in->bytes[1] = x;
     uint8_t s = in->tcp_state[0]; in->tcp_state[0] = in->tcp_state[1]; in->tcp_state[1] = s;
     for (size_t i = 0; i < f->hist_len; i++) {
@@ -869,16 +951,11 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         }
     }
     count(pkt, f, dir, created);
-    if (!f->tcp) {
-        if (!reserve(pkt, f, sizeof *f->tcp) || !(f->tcp = calloc(1, sizeof *f->tcp))) {
-            if (f->tcp == NULL) return f;
-        }
-        reasm_init(&f->tcp->d[0].r);
-        reasm_init(&f->tcp->d[1].r);
-        f->tcp->ports = (const struct table_entry *)seg->ports;
-        f->tcp->heur = (const struct heur_list_entry *)seg->heur;
-    }
     struct tcp_flow *tc = f->tcp;
+    if (!tc->ports && !tc->heur) {
+        tc->ports = (const struct table_entry *)seg->ports;
+        tc->heur = (const struct heur_list_entry *)seg->heur;
+    }
     /* Zeek's flip: the first packet is a SYN-ACK, so its sender is the responder. */
     if (created && (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
         flip(f);

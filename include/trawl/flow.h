@@ -88,7 +88,8 @@ enum {
  * callback or packet that handed it to you). */
 struct trawl_flow_info {
     char uid[TRAWL_FLOW_UID_SIZE];                  /* deterministic for the same input */
-    char community_id[TRAWL_COMMUNITY_ID_SIZE];
+    char community_id[TRAWL_COMMUNITY_ID_SIZE];   /* "" until trawl_flow_community_id (it is
+                                                     filled in before analyzers see a flow end) */
     uint8_t family, proto;                          /* 4 or 6; IP protocol */
     uint8_t orig_addr[16], resp_addr[16];           /* first 4 bytes for IPv4 */
     uint16_t orig_port, resp_port;                  /* ICMP: type and code (or counterpart type) */
@@ -109,6 +110,7 @@ struct trawl_flow_info {
     uint32_t flags;                                 /* TRAWL_FLOW_* */
     uint32_t icmp_errors;                           /* ICMP errors quoting this flow */
     enum trawl_flow_end end;
+    uint64_t frame_bytes[2];                        /* frame (wire) lengths, as tshark's conv tables */
 };
 
 /* One TCP segment, as the tcp dissector read it. */
@@ -193,6 +195,8 @@ TRAWL_API struct trawl_flow *trawl_packet_flow(const struct trawl_packet *pkt);
 /* The packet's (or the stream call's) direction in it: TRAWL_DIR_ORIG or TRAWL_DIR_RESP. */
 TRAWL_API int trawl_packet_flow_dir(const struct trawl_packet *pkt);
 TRAWL_API const struct trawl_flow_info *trawl_flow_info(const struct trawl_flow *f);
+/* The flow's Community ID ("1:..."), computed on first use (a SHA-1: not per packet). */
+TRAWL_API const char *trawl_flow_community_id(const struct trawl_flow *f);
 /* This protocol's state for the flow: zeroed `size` bytes made on the first call, the same
  * pointer after (size is then ignored). Counted against flow.memcap; freed when the flow ends
  * (after the stream ops' end). NULL when memory or the cap refuses it. */
