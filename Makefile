@@ -110,8 +110,13 @@ check-clang:
 oracle: all
 	../shared/tools/oracle-compare --show 2
 
-bench: all
+bench: all $(BUILD)/tests/gen-flood
 	./tests/bench/bench.sh $(BUILD)
+
+# The memory benchmark's flood generator (SYN flood, fragment flood).
+$(BUILD)/tests/gen-flood: tests/bench/gen-flood.c tests/pktgen.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Itests -o $@ $<
 
 fuzz:
 	./tests/fuzz/run-fuzz.sh

@@ -241,7 +241,7 @@ static bool evict_one(struct trawl_packet *pkt, const struct trawl_flow *keep)
     struct trawl_flow *oldest = NULL;
     for (int c = 0; c < TC__COUNT; c++) {
         struct trawl_flow *h = t->head[c];
-        if (h == keep) h = h->next;
+        if (h && h == keep) h = h->next;
         if (h && (!oldest || h->info.last_ns < oldest->info.last_ns)) oldest = h;
     }
     if (!oldest) return false;

@@ -614,6 +614,17 @@ static int run_main(int argc, char **argv, struct opts *o)
                 (unsigned long long)st->packets, (unsigned long long)st->bytes, *a ? ", " : "", a,
                 *a ? " to " : "", b, (unsigned long long)st->truncated, (unsigned long long)st->malformed,
                 (unsigned long long)st->filtered_out, (unsigned long long)st->unknown_linktype);
+        if (st->defrag_fragments || st->defrag_atomic)
+            fprintf(stderr, "trawl: IP fragments: %llu (+%llu atomic), %llu datagrams reassembled, "
+                    "%llu timed out, %llu evicted, %llu never complete (cut), %llu held at the end; "
+                    "%llu fragments rejected, %llu overlapping (%llu conflicting), %llu repeated; "
+                    "peak %llu bytes\n",
+                    (unsigned long long)st->defrag_fragments, (unsigned long long)st->defrag_atomic,
+                    (unsigned long long)st->defrag_completed, (unsigned long long)st->defrag_timeouts,
+                    (unsigned long long)st->defrag_evicted, (unsigned long long)st->defrag_cut,
+                    (unsigned long long)st->defrag_held, (unsigned long long)st->defrag_rejected,
+                    (unsigned long long)st->defrag_overlaps, (unsigned long long)st->defrag_conflicts,
+                    (unsigned long long)st->defrag_duplicates, (unsigned long long)st->defrag_peak_bytes);
     }
     if (st->depth_exceeded)
         fprintf(stderr, "trawl: warning: %llu frames nested deeper than %d layers were cut there\n",

@@ -23,10 +23,13 @@
  * error; the engine leaves the columns to the quoting layer and keeps our reads past the quote's
  * end to our own layer.
  *
- * Fragments: no reassembly yet (it needs flows). Fragments are not decoded further, except a
- * first fragment cut short (it could never be reassembled), as tshark 4.0 does: see below. Its
- * payload goes on with TRAWL_HINT_FRAGMENT, so the transport layer knows its lengths may run
- * past what it gets.
+ * Fragments are reassembled by the engine (trawl/defrag.h), as tshark 4.0 does by default: a
+ * fragment whose payload is all there goes to trawl_defrag_add; the frame that completes the
+ * datagram dissects it whole on "ip.proto" (with Wireshark's ip.fragment, ip.fragment.count,
+ * ip.reassembled.length, ...), the others show "Fragmented IP protocol (...)". A first fragment
+ * cut short (snaplen, or a total length past the packet) can never be reassembled: as tshark,
+ * we decode what there is, with TRAWL_HINT_FRAGMENT (the transport layer's lengths may run past
+ * what it gets). Inside a quotation nothing is reassembled.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -40,6 +43,8 @@ enum {
     F_SRC, F_ADDR, F_DST, F_CUR_RT,
     F_OPT_TYPE, F_OPT_LEN, F_OPT_PTR, F_OPT_RA, F_OPT_ADDR,
     F_BOGUS_VERSION, F_BOGUS_HDR_LEN, F_BOGUS_LEN, F_OPT_LEN_INVALID,
+    F_FRAGMENT, F_FRAG_OVERLAP, F_FRAG_CONFLICT, F_FRAG_MULTI_TAILS, F_FRAG_TOO_LONG,
+    F_FRAG_ERROR, F_FRAG_COUNT, F_REASM_LEN,
     F_COUNT
 };
 
@@ -96,6 +101,17 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_BOGUS_HDR_LEN] = { .name = "ip.bogus_header_length", .desc = "Header length below 20 bytes", .type = TRAWL_FT_NONE },
     [F_BOGUS_LEN]     = { .name = "ip.bogus_ip_length", .desc = "Total length below the header length", .type = TRAWL_FT_NONE },
     [F_OPT_LEN_INVALID] = { .name = "ip.opt.len.invalid", .desc = "Option length invalid or past the options", .type = TRAWL_FT_NONE },
+    /* On the frame that completes a datagram: its fragments by offset, each under ip.fragment,
+     * or under ip.fragment.error (followed by what is wrong with it) when it overlapped, ran
+     * past the end or ended it differently, as Wireshark lists them. */
+    [F_FRAGMENT]      = { .name = "ip.fragment", .desc = "Frame of a fragment of the datagram", .type = TRAWL_FT_U32 },
+    [F_FRAG_OVERLAP]  = { .name = "ip.fragment.overlap", .desc = "Fragment overlaps bytes already held (repeats too)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_CONFLICT] = { .name = "ip.fragment.overlap.conflict", .desc = "Overlapping bytes differ (the first copy was kept)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_MULTI_TAILS] = { .name = "ip.fragment.multipletails", .desc = "Another final fragment with a different end", .type = TRAWL_FT_BOOL },
+    [F_FRAG_TOO_LONG] = { .name = "ip.fragment.toolongfragment", .desc = "Fragment runs past the datagram's end (those bytes dropped)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_ERROR]    = { .name = "ip.fragment.error", .desc = "Frame of a fragment with an error", .type = TRAWL_FT_U32 },
+    [F_FRAG_COUNT]    = { .name = "ip.fragment.count", .desc = "Fragments that made the datagram", .type = TRAWL_FT_U32 },
+    [F_REASM_LEN]     = { .name = "ip.reassembled.length", .desc = "Reassembled payload length", .type = TRAWL_FT_U32 },
 };
 
 struct ip_state {
@@ -224,6 +240,24 @@ static int32_t route_dst_offset(const struct trawl_buf *ip, uint32_t hlen)
         off += olen;
     }
     return 0;
+}
+
+/* The fragments of a datagram just reassembled, as Wireshark shows them on that frame. */
+static void add_fragment_list(struct trawl_packet *pkt, const struct trawl_defrag_result *r)
+{
+    const unsigned bad = TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE | TRAWL_DEFRAG_CONFLICT |
+                         TRAWL_DEFRAG_MULTI_LAST | TRAWL_DEFRAG_PAST_END;
+    for (uint32_t i = 0; i < r->nfrags; i++) {
+        unsigned fl = r->frame_flags[i];
+        if (!(fl & bad)) { trawl_add_uint(pkt, F_FRAGMENT, r->frames[i]); continue; }
+        trawl_add_uint(pkt, F_FRAG_ERROR, r->frames[i]);
+        if (fl & (TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE)) trawl_add_bool(pkt, F_FRAG_OVERLAP, true);
+        if (fl & TRAWL_DEFRAG_CONFLICT) trawl_add_bool(pkt, F_FRAG_CONFLICT, true);
+        if (fl & TRAWL_DEFRAG_MULTI_LAST) trawl_add_bool(pkt, F_FRAG_MULTI_TAILS, true);
+        if (fl & TRAWL_DEFRAG_PAST_END) trawl_add_bool(pkt, F_FRAG_TOO_LONG, true);
+    }
+    trawl_add_uint(pkt, F_FRAG_COUNT, r->nfrags);
+    trawl_add_uint(pkt, F_REASM_LEN, r->len);
 }
 
 static void set_addr_cols(struct trawl_packet *pkt, const uint8_t *src, const uint8_t *dst)
@@ -372,16 +406,36 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
     }
 
     struct trawl_buf pl = trawl_buf_tail(&ip, hlen);
-    /* Fragments. A later one continues a payload that started elsewhere: shown as data. A
-     * first one that is all there waits for the others: reassembly (which needs flows) is not
-     * done yet, so like tshark we do not decode it on its own. A first one that is cut (snaplen,
-     * or a total length past the packet) can never be reassembled: decode what there is, as
-     * tshark does. */
-    if (frag != 0 || (mf && trawl_buf_has(&ip, 0, tot))) {
-        if (cols)
-            trawl_col_set(pkt, TRAWL_COL_INFO, "Fragmented IP protocol (proto=%s %u, off=%u, ID=%04x)",
-                          ipproto_str(proto), proto, frag * 8, id);
-        return (int)trawl_buf_len(&ip);
+    /* Fragments. One with payload goes to reassembly (tshark's condition; the header's own
+     * addresses make the key, not a source route's final one), and even one cut short is
+     * handed in, so that its datagram is known never to complete. The frame that completes a
+     * datagram dissects it whole. The others are not decoded further, except a first fragment
+     * cut short, which can never be reassembled: decode what there is, as tshark does. A
+     * quoted fragment is only shown. */
+    if (frag != 0 || mf) {
+        bool whole = trawl_buf_has(&ip, 0, tot);
+        if (!quoted && tot > hlen) {
+            struct trawl_frag fr = {
+                .family = 4, .proto = proto, .id = id, .src = src, .dst = trawl_buf_ptr(&ip, 16, 4),
+                .offset = frag * 8u, .more = mf, .data = pl.data, .caplen = trawl_buf_caplen(&pl),
+                .len = tot - hlen,
+            };
+            struct trawl_defrag_result r;
+            if (trawl_defrag_add(pkt, &fr, &r) == 0 && r.status == TRAWL_DEFRAG_COMPLETE) {
+                add_fragment_list(pkt, &r);
+                if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(proto), proto);
+                struct trawl_buf rb = trawl_buf_make(r.data, r.len, r.len, b->err);
+                rb.base = pl.base;
+                if (r.len > 0 && st->ip_proto) trawl_dissect_table(pkt, st->ip_proto, proto, &rb);
+                return (int)trawl_buf_len(&ip);
+            }
+        }
+        if (frag != 0 || whole) {
+            if (cols)
+                trawl_col_set(pkt, TRAWL_COL_INFO, "Fragmented IP protocol (proto=%s %u, off=%u, ID=%04x)",
+                              ipproto_str(proto), proto, frag * 8, id);
+            return (int)trawl_buf_len(&ip);
+        }
     }
     if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(proto), proto);
     if (trawl_buf_len(&pl) > 0 && st->ip_proto) {

@@ -21,9 +21,14 @@
  * The last next header is dispatched on "ip.proto" (declared by the ipv4 plugin), with
  * TRAWL_HINT_IPV6 (UDP reads a length of 0 as a jumbogram).
  *
- * Fragments: no reassembly yet. Atomic fragments (offset 0, M=0, RFC 6946) are dissected
- * through; other fragments are not decoded further (tshark 4.0 neither, unless it reassembles
- * them).
+ * Fragments are reassembled by the engine (trawl/defrag.h), as tshark 4.0 does by default:
+ * every fragment goes to trawl_defrag_add (keyed on source, destination and identification,
+ * RFC 8200), one cut short too (its datagram then never completes); the frame that completes a
+ * datagram walks on into the reassembled payload (its next header is the offset-0 fragment's)
+ * with Wireshark's ipv6.fragment, ipv6.fragment.count, ipv6.reassembled.length, ... The others
+ * are not decoded further: tshark does not decode a lone IPv6 fragment either, even a first
+ * one. Atomic fragments (offset 0, M=0, RFC 6946) are not fragments: dissected through. Inside
+ * a quotation nothing is reassembled.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -43,6 +48,8 @@ enum {
     F_RT_SRH_LAST, F_RT_SRH_FLAGS, F_RT_SRH_TAG, F_RT_SRH_ADDR, F_RT_INVALID_LEN,
     F_FRAG_NXT, F_FRAG_OFFSET, F_FRAG_MORE, F_FRAG_IDENT,
     F_BOGUS_VERSION, F_PLEN_EXCEEDS,
+    F_FRAGMENT, F_FRAG_OVERLAP, F_FRAG_CONFLICT, F_FRAG_MULTI_TAILS, F_FRAG_TOO_LONG,
+    F_FRAG_ERROR, F_FRAG_COUNT, F_REASM_LEN,
     F_COUNT
 };
 
@@ -109,6 +116,17 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_FRAG_IDENT]   = { .name = "ipv6.fraghdr.ident", .desc = "Identification", .type = TRAWL_FT_U32, .base = TRAWL_BASE_HEX },
     [F_BOGUS_VERSION] = { .name = "ipv6.bogus_ipv6_version", .desc = "Version is not 6", .type = TRAWL_FT_NONE },
     [F_PLEN_EXCEEDS] = { .name = "ipv6.plen_exceeds_framing", .desc = "Payload length runs past the packet", .type = TRAWL_FT_NONE },
+    /* On the frame that completes a datagram: its fragments by offset, each under ipv6.fragment,
+     * or under ipv6.fragment.error (followed by what is wrong with it) when it overlapped, ran
+     * past the end or ended it differently, as Wireshark lists them. */
+    [F_FRAGMENT]     = { .name = "ipv6.fragment", .desc = "Frame of a fragment of the datagram", .type = TRAWL_FT_U32 },
+    [F_FRAG_OVERLAP] = { .name = "ipv6.fragment.overlap", .desc = "Fragment overlaps bytes already held (repeats too)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_CONFLICT] = { .name = "ipv6.fragment.overlap.conflict", .desc = "Overlapping bytes differ (the first copy was kept)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_MULTI_TAILS] = { .name = "ipv6.fragment.multipletails", .desc = "Another final fragment with a different end", .type = TRAWL_FT_BOOL },
+    [F_FRAG_TOO_LONG] = { .name = "ipv6.fragment.toolongfragment", .desc = "Fragment runs past the datagram's end (those bytes dropped)", .type = TRAWL_FT_BOOL },
+    [F_FRAG_ERROR]   = { .name = "ipv6.fragment.error", .desc = "Frame of a fragment with an error", .type = TRAWL_FT_U32 },
+    [F_FRAG_COUNT]   = { .name = "ipv6.fragment.count", .desc = "Fragments that made the datagram", .type = TRAWL_FT_U32 },
+    [F_REASM_LEN]    = { .name = "ipv6.reassembled.length", .desc = "Reassembled payload length (after the fragment header)", .type = TRAWL_FT_U32 },
 };
 
 struct ipv6_state {
@@ -265,6 +283,24 @@ static bool dissect_routing(struct trawl_packet *pkt, struct trawl_buf *hdr, con
     return false;
 }
 
+/* The fragments of a datagram just reassembled, as Wireshark shows them on that frame. */
+static void add_fragment_list(struct trawl_packet *pkt, const struct trawl_defrag_result *r)
+{
+    const unsigned bad = TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE | TRAWL_DEFRAG_CONFLICT |
+                         TRAWL_DEFRAG_MULTI_LAST | TRAWL_DEFRAG_PAST_END;
+    for (uint32_t i = 0; i < r->nfrags; i++) {
+        unsigned fl = r->frame_flags[i];
+        if (!(fl & bad)) { trawl_add_uint(pkt, F_FRAGMENT, r->frames[i]); continue; }
+        trawl_add_uint(pkt, F_FRAG_ERROR, r->frames[i]);
+        if (fl & (TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE)) trawl_add_bool(pkt, F_FRAG_OVERLAP, true);
+        if (fl & TRAWL_DEFRAG_CONFLICT) trawl_add_bool(pkt, F_FRAG_CONFLICT, true);
+        if (fl & TRAWL_DEFRAG_MULTI_LAST) trawl_add_bool(pkt, F_FRAG_MULTI_TAILS, true);
+        if (fl & TRAWL_DEFRAG_PAST_END) trawl_add_bool(pkt, F_FRAG_TOO_LONG, true);
+    }
+    trawl_add_uint(pkt, F_FRAG_COUNT, r->nfrags);
+    trawl_add_uint(pkt, F_REASM_LEN, r->len);
+}
+
 static void set_addr_col(struct trawl_packet *pkt, enum trawl_col c, const uint8_t *a)
 {
     char s[INET6_ADDRSTRLEN];
@@ -335,6 +371,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     }
     if (tot > given && !quoted) add_marker(pkt, F_PLEN_EXCEEDS);
     struct trawl_buf ip = (quoted && tot > given) ? *b : trawl_buf_sub(b, 0, tot);
+    uint32_t used = trawl_buf_len(&ip);   /* ip becomes the reassembled payload after a fragment */
 
     uint32_t off = 40;
     const uint8_t *final_dst = NULL;
@@ -357,13 +394,30 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
             off += 8;
             nxt = nh;
             if (foff || more) {
-                if (cols)
-                    trawl_col_set(pkt, TRAWL_COL_INFO, "IPv6 fragment (off=%u more=%c ident=0x%08x nxt=%u)",
-                                  foff * 8, more ? 'y' : 'n', ident, nh);
-                /* Not decoded further until reassembly exists (tshark does not decode a
-                 * lone IPv6 fragment either, cut short or not). */
-                dispatch = false;
-                break;
+                struct trawl_defrag_result r;
+                r.status = TRAWL_DEFRAG_REJECTED;
+                if (!quoted) {
+                    struct trawl_frag fr = {
+                        .family = 6, .proto = nh, .id = ident, .src = src, .dst = dst,
+                        .offset = foff * 8u, .more = more, .data = trawl_buf_ptr(&ip, off, 0),
+                        .caplen = trawl_buf_avail(&ip, off), .len = trawl_buf_len(&ip) - off,
+                    };
+                    if (trawl_defrag_add(pkt, &fr, &r) != 0) r.status = TRAWL_DEFRAG_REJECTED;
+                }
+                if (r.status != TRAWL_DEFRAG_COMPLETE) {
+                    if (cols)
+                        trawl_col_set(pkt, TRAWL_COL_INFO, "IPv6 fragment (off=%u more=%c ident=0x%08x nxt=%u)",
+                                      foff * 8, more ? 'y' : 'n', ident, nh);
+                    dispatch = false;
+                    break;
+                }
+                /* Whole: walk on into the reassembled payload (tshark goes on there too). */
+                add_fragment_list(pkt, &r);
+                uint32_t base = ip.base + off;
+                ip = trawl_buf_make(r.data, r.len, r.len, b->err);
+                ip.base = base;
+                off = 0;
+                nxt = r.proto;
             }
             continue;
         }
@@ -393,7 +447,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (n == MAX_EXT_HEADERS && (nxt == 0 || nxt == 43 || nxt == 44 || nxt == 60))
         dispatch = false;                           /* a hostile chain: stop */
     if (cols && final_dst) set_addr_col(pkt, TRAWL_COL_DST, final_dst);
-    if (!dispatch) return (int)trawl_buf_len(&ip);
+    if (!dispatch) return (int)used;
 
     struct trawl_buf pl = trawl_buf_tail(&ip, off);
     if (cols) {
@@ -404,7 +458,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         trawl_packet_hint(pkt, TRAWL_HINT_IPV6);
         trawl_dissect_table(pkt, st->ip_proto, nxt, &pl);
     }
-    return (int)trawl_buf_len(&ip);
+    return (int)used;
 }
 
 static const struct trawl_proto_def ipv6_def = {

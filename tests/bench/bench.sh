@@ -104,6 +104,35 @@ for c in "$SMALL:$SMALLF" "$BIG:$BIGF"; do
         measure "trawl --profile l2-l4" "$cl" "$cf" "$TRAWL" --profile samples/profiles/l2-l4.profile -r "$cf"
 done
 
+# Memory under caps: a SYN flood (one new flow per packet) and a fragment flood (first fragments
+# that never complete), each with a cap well below what holding everything would take.
+FLOOD=${FLOOD:-$BUILD/tests/gen-flood}
+MEMROWS=()
+flood() {   # flood KIND N FILE
+    [ -s "$3" ] || "$FLOOD" "$1" "$2" "$3.tmp" && { [ -s "$3" ] || mv "$3.tmp" "$3"; }
+}
+memrun() {   # memrun LABEL FILE CAP-OPTION CAP-MiB
+    local out kb secs
+    out=$(mktemp)
+    if ! "$TIME" -f '%e %M' -o "$out" "$TRAWL" -r "$2" -q --stats -o "$3" > /dev/null 2>"$out.err"; then
+        echo "bench: $1 failed:" >&2; tail -3 "$out.err" >&2; failed=1
+    fi
+    read -r secs kb < <(tail -1 "$out")
+    local evicted
+    evicted=$(sed -n 's/.*flows: .* \([0-9]*\) evicted.*/\1/p' "$out.err" | head -1)
+    MEMROWS+=("$(awk -v l="$1" -v c="$4" -v r="$kb" -v s="$secs" 'BEGIN{
+        printf "%-34s cap %5d MiB  peak RSS %7.1f MiB  %6.2f s  %s", l, c, r / 1024, s, (r / 1024 <= c + 32 ? "under the cap" : "OVER THE CAP") }')")
+    printf '%s\n' "${MEMROWS[-1]}" >&2
+    grep -E 'flows|defrag|reassembly' "$out.err" | sed 's/^/    /' >&2
+    rm -f "$out" "$out.err"
+}
+if [ -x "$FLOOD" ]; then
+    flood syn 1000000 "$DIR/syn-1M.pcap" && memrun "SYN flood, 1M flows" "$DIR/syn-1M.pcap" flow.memcap=64M 64
+    flood frag 200000 "$DIR/frag-200k.pcap" && memrun "fragment flood, 200k datagrams" "$DIR/frag-200k.pcap" defrag.max_bytes=16M 16
+else
+    echo "bench: $FLOOD not built: no memory-cap runs" >&2
+fi
+
 TSHARK_NOTE=""
 if [ "${BENCH_TSHARK:-1}" != 0 ] && command -v tshark >/dev/null 2>&1; then
     measure "tshark -T fields (L2-L4)" "$SMALL" "$SMALLF" tshark -n -r "$SMALLF" -T fields "${EARGS[@]}"
@@ -136,4 +165,7 @@ END {
     for (i = 1; i <= n; i++) if ((L[i], big) in rss)
         printf "  %-27s %7.1f -> %7.1f MiB\n", L[i], rss[L[i], small], rss[L[i], big]
 }'
+echo
+echo "memory under caps (peak RSS includes ~10 MiB of program and buffers; 'under' allows 32 MiB above the cap):"
+printf '  %s\n' "${MEMROWS[@]}"
 exit $failed
