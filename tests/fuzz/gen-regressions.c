@@ -502,6 +502,95 @@ static void capture_files(void)
     save("pcapng-3000-interfaces.pcapng");
 }
 
+/* ---- IP fragments: a capture, since reassembly is state across frames ------------------------ */
+
+static uint32_t frag_ts;
+
+/* One raw-IP (LINKTYPE_RAW) record: an IPv4 fragment of `len` bytes of pattern `fillv`,
+ * `incl` of them captured (incl < len: cut), at time frag_ts. */
+static void frag4(uint16_t id, uint8_t proto, uint32_t off, int mf, uint32_t len, uint8_t fillv,
+                  uint32_t incl)
+{
+    le32(frag_ts); le32(0); le32(20 + incl); le32(20 + len);
+    uint8_t *h = f + n;
+    bytes("4500");
+    put16((uint16_t)(20 + len));
+    put16(id);
+    put16((uint16_t)((mf ? 0x2000 : 0) | ((off / 8) & 0x1fff)));
+    put8(64);
+    put8(proto);
+    bytes("0000 0a000001 0a000002");
+    wrap_put16(h + 10, wrap_cksum(h, 20));
+    fill(fillv, incl);
+}
+
+/* The same for IPv6 with a fragment header (next header nh inside it). */
+static void frag6(uint32_t id, uint8_t nh, uint32_t off, int more, uint32_t len, uint8_t fillv, uint32_t incl)
+{
+    le32(frag_ts); le32(0); le32(48 + incl); le32(48 + len);
+    ip6(44, (uint16_t)(8 + len));
+    put8(nh); put8(0);
+    put16((uint16_t)((off & 0xfff8) | (more ? 1 : 0)));
+    put32(id);
+    fill(fillv, incl);
+}
+
+static void defrag_capture(void)
+{
+    pcap_hdr(65535, 101);
+    frag_ts = 1735689600;
+    /* Overlapping tiny fragments with changing bytes, then the end: conflicts everywhere. */
+    for (uint32_t i = 0; i < 200; i++)
+        frag4(1, 17, (i * 72) % 1600, 1, 8 + (i % 5) * 8, (uint8_t)i, 8 + (i % 5) * 8);
+    frag4(1, 17, 1600, 0, 8, 0xee, 8);
+    /* Past 65535; exactly up to 65535; zero-length fragments; two different ends; data past
+     * the end; an odd non-final length. */
+    frag4(2, 17, 65528, 1, 8, 1, 8);
+    frag4(3, 17, 65520, 0, 15, 2, 15);
+    frag4(3, 17, 0, 1, 0, 0, 0);
+    frag4(3, 17, 8, 1, 0, 0, 0);
+    frag4(4, 6, 64, 0, 8, 3, 8);
+    frag4(4, 6, 64, 0, 24, 3, 24);
+    frag4(4, 6, 0, 1, 100, 4, 100);
+    frag4(4, 6, 0, 1, 13, 5, 13);
+    frag4(4, 6, 8, 1, 57, 6, 57);
+    /* Cut fragments: first, middle, after completion-to-be. */
+    frag4(5, 17, 0, 1, 512, 7, 40);
+    frag4(5, 17, 512, 0, 64, 8, 64);
+    frag4(5, 17, 0, 1, 512, 7, 512);
+    /* IP in IP: an outer datagram in two fragments whose payload is itself a first fragment. */
+    {
+        le32(frag_ts); le32(0); le32(20 + 48); le32(20 + 48);
+        uint8_t *h = f + n;
+        bytes("4500 0044 0009 2000 40 04 0000 0a000001 0a000002");
+        wrap_put16(h + 10, wrap_cksum(h, 20));
+        uint8_t *in = f + n;
+        bytes("4500 0050 000a 2000 40 11 0000 c0a80001 c0a80002");
+        wrap_put16(in + 10, wrap_cksum(in, 20));
+        fill(0x11, 28);
+        le32(frag_ts); le32(0); le32(20 + 12); le32(20 + 12);
+        h = f + n;
+        bytes("4500 0020 0009 0006 40 04 0000 0a000001 0a000002");
+        wrap_put16(h + 10, wrap_cksum(h, 20));
+        fill(0x22, 12);
+    }
+    /* IPv6: the reassembled payload starts with another fragment header and a hop-by-hop one;
+     * a next header changing between fragments; a zero-length last fragment. */
+    frag6(7, 44, 0, 1, 16, 0, 16);
+    frag6(7, 0, 16, 0, 16, 0, 16);
+    frag6(8, 17, 0, 1, 24, 9, 24);
+    frag6(8, 6, 24, 0, 0, 0, 0);
+    frag6(9, 58, 65528, 0, 16, 1, 16);
+    /* Many datagrams left open, then a jump in time that expires them all at once, then time
+     * going back. */
+    for (uint32_t i = 0; i < 600; i++) frag4((uint16_t)(1000 + i), 17, 0, 1, 8, (uint8_t)i, 8);
+    frag_ts += 3600;
+    frag4(1, 17, 0, 1, 8, 0, 8);
+    frag_ts -= 7200;
+    for (uint32_t i = 0; i < 8; i++) frag4((uint16_t)(1000 + i), 17, 8, 0, 8, (uint8_t)i, 8);
+    save("pcap-defrag-hostile.pcap");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) { fprintf(stderr, "usage: gen-regressions DIR\n"); return 2; }
@@ -514,5 +603,6 @@ int main(int argc, char **argv)
     nesting_frames();
     link_frames();
     capture_files();
+    defrag_capture();
     return 0;
 }
