@@ -205,8 +205,11 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
         const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
         if (ops && ops->end) ops->end(pkt, f, NULL, f->tcp->svc->state);
     }
-    analyzers_flow(pkt, f, true);
-    if (e->flow_cb) e->flow_cb(e->flow_cb_user, f);
+    /* A flow known only from ICMP errors' quotes had no packet of its own: nothing to report. */
+    if (f->info.pkts[0] || f->info.pkts[1]) {
+        analyzers_flow(pkt, f, true);
+        if (e->flow_cb) e->flow_cb(e->flow_cb_user, f);
+    }
     if (why == TRAWL_FLOW_END_TIMEOUT) e->stats.flows_timed_out++;
     if (why == TRAWL_FLOW_END_EVICTED) e->stats.flows_evicted++;
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
@@ -281,7 +284,9 @@ void flows_packet_begin(struct trawl_packet *pkt)
     pkt->in_stream = false;
     struct flow_table *t = pkt->flows;
     if (!t) return;
-    if (pkt->frame.ts_ns > t->now) t->now = pkt->frame.ts_ns;
+    /* The packet's own time, not the latest seen: in a capture whose clock jumps back (merged
+     * or unsorted files) a flow is not ended by a time that is not its own. */
+    t->now = pkt->frame.ts_ns;
     expire(pkt);
 }
 
@@ -435,8 +440,9 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     memset(&k, 0, sizeof k);
     k.family = fam;
     k.proto = ipproto;
-    k.vlan = quote ? 0 : pkt->vlan;
-    k.tunnel = quote ? 0 : pkt->tunnel;
+    /* A quote travels in the same VLAN and tunnel as the flow it is about. */
+    k.vlan = pkt->vlan;
+    k.tunnel = pkt->tunnel;
     int c = memcmp(src, dst, n);
     bool src_is_a = c < 0 || (c == 0 && ks <= kd);
     memcpy(src_is_a ? k.a : k.b, src, n);
@@ -518,18 +524,53 @@ static void count(struct trawl_packet *pkt, struct trawl_flow *f, int dir, bool 
     f->info.ip_bytes[dir] += pkt->ip_len;
     f->info.frame_bytes[dir] += pkt->frame.len;
     if (pkt->frame.caplen < pkt->frame.len) f->info.flags |= TRAWL_FLOW_TRUNCATED;
-    if (created) analyzers_flow(pkt, f, false);
+    if (f->info.pkts[0] + f->info.pkts[1] == 1) analyzers_flow(pkt, f, false);   /* its first packet */
 }
+
+/* Zeek's "likely server ports" (the ports its default scripts register for their analyzers):
+ * a connection first seen from one of them, without a SYN, starts flipped. */
+static bool likely_server_port(uint8_t proto, uint16_t port)
+{
+    static const uint16_t tcp_ports[] = {
+        21, 22, 25, 53, 79, 80, 81, 88, 135, 139, 143, 389, 443, 445, 502, 563, 585, 587, 614,
+        631, 636, 750, 989, 990, 992, 993, 995, 1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389,
+        5222, 5223, 5269, 5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
+    };
+    static const uint16_t udp_ports[] = {
+        53, 67, 88, 123, 137, 161, 162, 389, 443, 514, 547, 750, 1812, 2123, 2152, 3544, 4789,
+        5060, 5072, 5353, 5355, 6081, 20000,
+    };
+    const uint16_t *p = proto == 6 ? tcp_ports : udp_ports;
+    size_t n = proto == 6 ? sizeof tcp_ports / sizeof *tcp_ports : sizeof udp_ports / sizeof *udp_ports;
+    for (size_t i = 0; i < n; i++) if (p[i] == port) return true;
+    return false;
+}
+
+/* Zeek's choice of roles for a new connection: TCP starting without a SYN (or with a SYN-ACK)
+ * and UDP are turned around when they come from a likely server port. For TCP, when both
+ * ports are likely, only a non-SYN packet towards the higher port is. */
+static bool zeek_flip_new(uint8_t proto, uint16_t sport, uint16_t dport, uint16_t tcp_flags)
+{
+    if (proto == 17) return likely_server_port(17, sport) && !likely_server_port(17, dport);
+    if (proto != 6 || ((tcp_flags & 0x02) && !(tcp_flags & 0x10))) return false;
+    if (!likely_server_port(6, sport)) return false;
+    if (!likely_server_port(6, dport)) return true;
+    return !(tcp_flags & 0x02) && sport < dport;
+}
+
+static void flip(struct trawl_flow *f);
 
 struct trawl_flow *trawl_flow_get(struct trawl_packet *pkt, uint8_t ipproto, uint16_t sport, uint16_t dport)
 {
     int dir;
     bool created;
     bool quote = pkt->quote_depth > 0;
-    struct trawl_flow *f = lookup(pkt, ipproto, sport, dport, !quote, &dir, &created);
+    /* Made from a quote too, as tshark does (it numbers the quoted conversation). */
+    struct trawl_flow *f = lookup(pkt, ipproto, sport, dport, true, &dir, &created);
     if (!f) return NULL;
     if (quote) { f->info.icmp_errors++; return f; }   /* an ICMP error about this flow */
     count(pkt, f, dir, created);
+    if (created && zeek_flip_new(ipproto, sport, dport, 0)) { flip(f); pkt->flow_dir = TRAWL_DIR_RESP; }
     return f;
 }
 
@@ -932,7 +973,7 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
     int dir;
     bool created;
     if (pkt->quote_depth) {
-        struct trawl_flow *qf = lookup(pkt, 6, seg->sport, seg->dport, false, &dir, &created);
+        struct trawl_flow *qf = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
         if (qf) qf->info.icmp_errors++;
         return qf;
     }

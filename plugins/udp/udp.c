@@ -66,9 +66,6 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     trawl_add_uint(pkt, F_PORT, sport);
     trawl_add_uint(pkt, F_PORT, dport);
     if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%u " ARROW " %u", sport, dport);
-    /* The conversation (only looked up inside an ICMP error's quote). */
-    struct trawl_flow *flow = trawl_flow_get(pkt, 17, sport, dport);
-    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
     if (!trawl_buf_need(b, 4, 2)) return (int)given;
 
     uint32_t ulen = trawl_buf_u16be(b, 4);
@@ -80,6 +77,9 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         if (cols) trawl_col_append(pkt, TRAWL_COL_INFO, " [BAD UDP LENGTH %u < 8]", ulen);
         return (int)given;
     }
+    /* The conversation, once the header is known to be sound (tshark numbers it then). */
+    struct trawl_flow *flow = trawl_flow_get(pkt, 17, sport, dport);
+    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
     struct trawl_buf pl;
     if (ulen > given && partial) {
         pl = trawl_buf_tail(b, 8);                   /* a cut quote or a first fragment */
