@@ -350,6 +350,10 @@ void trawl_packet_set_addrs(struct trawl_packet *pkt, int family, const uint8_t 
         pkt->q_dst = dst;
         return;
     }
+    if (pkt->addr_family && src == pkt->addr_src && dst == pkt->addr_dst) {
+        pkt->ip_len = ip_len;         /* the same datagram, reassembled: its whole length */
+        return;
+    }
     if (pkt->addr_family) {
         /* A tunnel: the outer pair (in either order) becomes the context of the inner flow. */
         size_t on = pkt->addr_family == 4 ? 4 : 16;

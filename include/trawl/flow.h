@@ -96,6 +96,9 @@ struct trawl_flow_info {
     uint16_t vlan;                                  /* innermost VLAN id, 0 when none */
     uint32_t tunnel;                                /* hash of the enclosing addresses, 0 when none */
     int64_t start_ns, last_ns;                      /* first and last packet */
+    int64_t last_active_ns;                         /* TCP: last packet before both sides had
+                                                       closed (Zeek's duration ends there); 0
+                                                       for other protocols */
     uint64_t pkts[2];                               /* [TRAWL_DIR_ORIG], [TRAWL_DIR_RESP] */
     uint64_t ip_bytes[2];                           /* IP total lengths */
     uint64_t bytes[2];                              /* payload: TCP from sequence numbers (Zeek's
@@ -165,7 +168,8 @@ TRAWL_API int trawl_community_id(const struct trawl_flow_tuple *t, uint16_t seed
 /* ---- network and link layers -------------------------------------------------------------- */
 
 /* The packet's addresses (family 4 or 6; src/dst point into the packet) and the IP datagram's
- * length (for ip_bytes). Calling it again in the same packet means a tunnel. */
+ * length (for ip_bytes). Calling it again in the same packet with other addresses means a
+ * tunnel; with the same pointers, the datagram was reassembled and ip_len is its new length. */
 TRAWL_API void trawl_packet_set_addrs(struct trawl_packet *pkt, int family, const uint8_t *src,
                                       const uint8_t *dst, uint32_t ip_len);
 TRAWL_API void trawl_packet_set_vlan(struct trawl_packet *pkt, uint16_t vlan_id);

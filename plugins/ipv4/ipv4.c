@@ -395,6 +395,7 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
     }
     if (cols) set_addr_cols(pkt, src, dst);
     if (!src || !dst) return (int)trawl_buf_len(&ip);
+    trawl_packet_set_addrs(pkt, 4, src, dst, tot);   /* for the transport's flow */
 
     /* A header cut short (snaplen, or longer than the datagram): tshark shows none of its
      * options and stops; nothing after it can be trusted to start where we think. */
@@ -423,6 +424,7 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
             struct trawl_defrag_result r;
             if (trawl_defrag_add(pkt, &fr, &r) == 0 && r.status == TRAWL_DEFRAG_COMPLETE) {
                 add_fragment_list(pkt, &r);
+                trawl_packet_set_addrs(pkt, 4, src, dst, hlen + r.len);   /* the whole datagram's length */
                 if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(proto), proto);
                 struct trawl_buf rb = trawl_buf_make(r.data, r.len, r.len, b->err);
                 rb.base = pl.base;

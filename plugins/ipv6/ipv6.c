@@ -369,6 +369,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         uint32_t jumbo = find_jumbo(b);
         if (jumbo) tot = jumbo > UINT32_MAX - 40 ? UINT32_MAX : jumbo + 40;
     }
+    trawl_packet_set_addrs(pkt, 6, src, dst, tot);   /* for the transport's flow */
     if (tot > given && !quoted) add_marker(pkt, F_PLEN_EXCEEDS);
     struct trawl_buf ip = (quoted && tot > given) ? *b : trawl_buf_sub(b, 0, tot);
     uint32_t used = trawl_buf_len(&ip);   /* ip becomes the reassembled payload after a fragment */
@@ -413,6 +414,7 @@ static int ipv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
                 }
                 /* Whole: walk on into the reassembled payload (tshark goes on there too). */
                 add_fragment_list(pkt, &r);
+                trawl_packet_set_addrs(pkt, 6, src, dst, off - 8 + r.len);   /* the whole datagram */
                 uint32_t base = ip.base + off;
                 ip = trawl_buf_make(r.data, r.len, r.len, b->err);
                 ip.base = base;

@@ -278,6 +278,9 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     }
     trawl_add_uint(pkt, F_SEQ_RAW, seq);
     if (hlen < 20) {
+        /* Still a conversation (tshark numbers it). */
+        struct trawl_flow *bf = trawl_flow_get(pkt, 6, sport, dport);
+        if (bf) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(bf)->stream);
         trawl_add_uint(pkt, F_HDR_LEN, hlen);
         add_marker(pkt, F_BOGUS_HDR_LEN);
         trawl_buf_mark_malformed(b);

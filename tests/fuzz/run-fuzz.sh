@@ -70,6 +70,11 @@ cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -Iframework/input -I$HERE -o "$B/t
 $CLANG $FLAGS -Iframework/input -o "$B/fuzz/fuzz_capture" $HERE/fuzz_capture.c framework/input/*.c || exit 2
 TARGETS="fuzz_capture"
 
+# fuzz_tcpstream: scripts of TCP segments through the flow table, reassembly and the plugins.
+$CLANG $FLAGS -shared-libsan -Wl,-rpath,"$RTDIR" -Iinclude -Itests -o "$B/fuzz/fuzz_tcpstream" \
+    $HERE/fuzz_tcpstream.c -L"$B/lib" -ltrawl -lm -Wl,-rpath,'$ORIGIN/../lib' -nostdlib++ -lstdc++ || exit 2
+TARGETS="$TARGETS fuzz_tcpstream"
+
 # Dissection targets.
 kind_macro() {
     case $1 in
