@@ -105,7 +105,7 @@ set --
 [ -d "$CAPS" ] && for f in "$CAPS"/*.pcap "$CAPS"/*.pcapng; do [ -f "$f" ] && set -- "$@" "$f"; done
 for f in $HERE/regressions/*.bin samples/demo.pcapng; do [ -f "$f" ] && set -- "$@" "$f"; done
 "$B/tools/mkcorpus" $HERE/targets.txt "$B/corpus" "$@" >"$B/logs/mkcorpus.log" || exit 2
-mkdir -p "$B/corpus/fuzz_capture"
+mkdir -p "$B/corpus/fuzz_capture" "$B/corpus/fuzz_tcpstream"
 for f in "$CAPS"/*.pcap "$CAPS"/*.pcapng $HERE/regressions/*.pcap $HERE/regressions/*.pcapng samples/demo.pcapng; do
     [ -f "$f" ] || continue
     out="$B/corpus/fuzz_capture/$(basename "$f")"
