@@ -915,32 +915,198 @@ static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f)
 
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK = 0x10 };
 
-static void tcp_state(struct trawl_flow *f, int dir, uint16_t fl, uint32_t len)
+/* ---- Zeek's view of a TCP connection (conn records) ---------------------------------------
+ * Zeek's TCP analyzer, redone from its documented behaviour: each endpoint's state, the
+ * history letters, sizes from sequence numbers and the end of the duration, so conn records
+ * read as Zeek's conn.log does. */
+
+static void ep_init(struct zeek_ep *z, uint32_t start, uint32_t last)
 {
-    uint8_t *me = &f->info.tcp_state[dir], *peer = &f->info.tcp_state[!dir];
-    if (fl & TH_RST) { *me = TRAWL_TCP_RESET; return; }
-    if (fl & TH_SYN) {
-        if (fl & TH_ACK) {
-            if (*me == TRAWL_TCP_INACTIVE || *me == TRAWL_TCP_SYN_SENT) *me = TRAWL_TCP_SYN_ACK_SENT;
-        } else if (*me == TRAWL_TCP_INACTIVE) *me = TRAWL_TCP_SYN_SENT;
-    } else if (*me == TRAWL_TCP_INACTIVE) {
-        *me = TRAWL_TCP_PARTIAL;
-    }
-    if ((fl & TH_ACK) && !(fl & TH_SYN)) {
-        /* An ACK after the other side's SYN-ACK (or ours after its SYN) completes the handshake. */
-        if ((*me == TRAWL_TCP_SYN_SENT && *peer == TRAWL_TCP_SYN_ACK_SENT) ||
-            (*me == TRAWL_TCP_SYN_ACK_SENT && *peer == TRAWL_TCP_SYN_SENT)) {
-            *me = TRAWL_TCP_ESTABLISHED;
-            *peer = TRAWL_TCP_ESTABLISHED;
-        } else if (*me == TRAWL_TCP_SYN_ACK_SENT && *peer == TRAWL_TCP_ESTABLISHED) {
-            *me = TRAWL_TCP_ESTABLISHED;
-        }
-    }
-    if ((fl & TH_FIN) && *me != TRAWL_TCP_RESET) *me = TRAWL_TCP_CLOSED;
-    (void)len;
+    z->start = start;
+    z->ack = 0;
+    z->last = (int32_t)(last - start);
 }
 
-/* Swap the sides of a flow whose first packet came from the responder (a SYN-ACK first). */
+/* The 64-bit offset (from start) of a sequence number, nearest to `near`. */
+static int64_t ep_pos(const struct zeek_ep *z, int64_t near, uint32_t seq)
+{
+    return near + (int32_t)(seq - (uint32_t)(z->start + (uint64_t)near));
+}
+
+static void ep_state(struct trawl_flow *f, int dir, uint8_t s)
+{
+    uint8_t *cur = &f->info.tcp_state[dir];
+    if (*cur == s) return;
+    f->tcp->d[dir].zk.prev_state = *cur;
+    *cur = s;
+}
+
+/* Zeek's endpoint size: sequence space sent (or acked by the peer), without SYN and FIN. */
+static uint64_t ep_size(const struct trawl_flow *f, int dir)
+{
+    const struct zeek_ep *z = &f->tcp->d[dir].zk;
+    /* A half-open connection found and aborted: its sequence numbers say nothing. */
+    if (z->prev_state == TRAWL_TCP_SYN_SENT && f->info.tcp_state[dir] == TRAWL_TCP_RESET &&
+        f->info.tcp_state[!dir] == TRAWL_TCP_INACTIVE && z->ack != 0 && z->ack != 1)
+        return 0;
+    int64_t top = z->last > z->ack ? z->last : z->ack;
+    if (top <= 0) return 0;
+    uint64_t size = (uint64_t)top - 1;        /* the SYN (or the one faked before the first seq) */
+    if (z->fin_cnt && size) size--;
+    return size;
+}
+
+enum { ZK_FAR = 1 << 20 };                    /* Zeek's TOO_LARGE_SEQ_DELTA */
+
+/* One segment from side `dir`. Returns the sender's side afterwards: a SYN answering an
+ * earlier SYN-ACK makes its sender the originator (the roles flip, "^"). */
+static int tcp_state(struct trawl_packet *pkt, struct trawl_flow *f, int dir, const struct trawl_tcp_segment *seg)
+{
+    struct tcp_dir *td = f->tcp->d;
+    struct zeek_ep *me = &td[dir].zk, *pe = &td[!dir].zk;
+    const uint8_t *st = f->info.tcp_state;
+    uint16_t fl = seg->flags;
+    bool syn = fl & TH_SYN, fin = fl & TH_FIN, rst = fl & TH_RST, ack = fl & TH_ACK;
+    uint32_t len = seg->len;
+    /* Sequence space the segment takes: SYN and FIN one each; a RST's payload none. */
+    uint32_t past = seg->seq + (rst ? 0 : len) + syn + fin;
+
+    /* Where this side's numbering starts (again, on a new SYN). */
+    switch (st[dir]) {
+    case TRAWL_TCP_INACTIVE:
+        if (syn) ep_init(me, seg->seq, past);
+        else ep_init(me, seg->seq - 1, seg->seq);
+        break;
+    case TRAWL_TCP_SYN_SENT: case TRAWL_TCP_SYN_ACK_SENT:
+        if (syn && seg->seq != me->start) ep_init(me, seg->seq, past);
+        break;
+    case TRAWL_TCP_ESTABLISHED: case TRAWL_TCP_PARTIAL:
+        if (syn) ep_init(me, seg->seq, past);
+        break;
+    case TRAWL_TCP_RESET:
+        if (syn && me->prev_state == TRAWL_TCP_INACTIVE) ep_init(me, seg->seq, past);
+        break;
+    default: break;
+    }
+    int64_t rel = ep_pos(me, me->last, seg->seq);
+
+    /* Letters: one flag of SYN/FIN/RST gives S/H, F or R (again when at a new sequence
+     * number); several give I (FIN+RST) or Q; none give D for data, else A for an ACK. */
+    int nflags = syn + fin + rst;
+    if (nflags > 1) {
+        int l = fin && rst ? H_I : H_Q;
+        hist_check(f, dir, l, l);
+    } else if (nflags == 1) {
+        if (syn) {
+            int l = ack ? H_H : H_S;
+            if (hist_check(f, dir, H_S, l) && rel != me->hist_syn) hist_put(f, dir, l);
+            me->hist_syn = rel;
+        }
+        if (fin) {
+            if (hist_check(f, dir, H_F, H_F) && rel + len != me->hist_fin) hist_put(f, dir, H_F);
+            me->hist_fin = rel + len;
+        }
+        if (rst) {
+            if (hist_check(f, dir, H_R, H_R) && rel != me->hist_rst) hist_put(f, dir, H_R);
+            me->hist_rst = rel;
+        }
+    } else if (len) {
+        hist_check(f, dir, H_D, H_D);
+    } else if (ack) {
+        hist_check(f, dir, H_A, H_A);
+    }
+    /* A zero window counts unless it rides a RST, follows our RST or the peer's FIN. */
+    if (seg->window == 0 && !rst && st[!dir] != TRAWL_TCP_CLOSED && st[dir] != TRAWL_TCP_RESET)
+        history(f, dir, H_W, &td[dir].zero_win_count);
+    /* The duration ends with the last packet before both sides had closed. */
+    if (!(me->did_close && pe->did_close)) f->info.last_active_ns = pkt->frame.ts_ns;
+    if (fin) me->fin_cnt++;
+
+    /* The ack: the peer's numbering starts from it while the peer was silent; after that it
+     * only moves forward (not from a RST, not from a stray ack of 0). */
+    if (ack) {
+        if (st[!dir] == TRAWL_TCP_INACTIVE) {
+            ep_init(pe, seg->ack - 1, seg->ack - 1);
+        } else {
+            int64_t ra = ep_pos(pe, pe->ack, seg->ack);
+            int64_t delta = ra - pe->ack;
+            if (ra >= 0 && !rst && !(seg->ack == 0 && delta > ZK_FAR) && delta > 0) pe->ack = ra;
+        }
+    }
+
+    /* The highest sequence sent; data that does not advance it is a retransmission (T). */
+    int32_t dl = (int32_t)(past - (uint32_t)(me->start + (uint64_t)me->last));
+    if ((syn || rst) && (dl > ZK_FAR || dl < -ZK_FAR))
+        ;                                     /* a wild SYN or RST sequence: not trusted */
+    else if (fin && me->last == 1)
+        me->last += dl;                       /* only SYN and FIN seen: trust the FIN */
+    else if (st[dir] == TRAWL_TCP_RESET)
+        ;
+    else if (dl > 0)
+        me->last += dl;
+    else if (len > 0)
+        history(f, dir, H_T, &td[dir].retrans_count);
+
+    /* The endpoint state machine. */
+    bool flip_now = false;
+    switch (st[dir]) {
+    case TRAWL_TCP_INACTIVE:
+        if (syn) {
+            if (dir == TRAWL_DIR_ORIG) {
+                ep_state(f, dir, ack ? TRAWL_TCP_SYN_ACK_SENT : TRAWL_TCP_SYN_SENT);
+            } else {
+                if (!ack && st[!dir] == TRAWL_TCP_SYN_ACK_SENT && seg->seq == me->start) {
+                    flip_now = true;          /* the SYN came after its SYN-ACK */
+                    ep_state(f, !dir, TRAWL_TCP_ESTABLISHED);
+                }
+                if (st[!dir] == TRAWL_TCP_SYN_SENT) ep_state(f, !dir, TRAWL_TCP_ESTABLISHED);
+                ep_state(f, dir, TRAWL_TCP_ESTABLISHED);
+            }
+        }
+        if (fin) ep_state(f, dir, TRAWL_TCP_CLOSED);
+        if (rst) ep_state(f, dir, TRAWL_TCP_RESET);
+        if (st[dir] == TRAWL_TCP_INACTIVE) {
+            if (dir == TRAWL_DIR_RESP && len == 0 && st[!dir] == TRAWL_TCP_SYN_SENT)
+                ;                             /* an ACK of the SYN before the SYN-ACK */
+            else if (ack && st[!dir] == TRAWL_TCP_ESTABLISHED)
+                ep_state(f, dir, TRAWL_TCP_ESTABLISHED);   /* the SYN was missed */
+            else
+                ep_state(f, dir, TRAWL_TCP_PARTIAL);
+        }
+        break;
+    case TRAWL_TCP_SYN_SENT: case TRAWL_TCP_SYN_ACK_SENT:
+        if (fin) ep_state(f, dir, TRAWL_TCP_CLOSED);
+        if (rst) ep_state(f, dir, TRAWL_TCP_RESET);
+        break;
+    case TRAWL_TCP_ESTABLISHED: case TRAWL_TCP_PARTIAL:
+        if (syn && st[dir] == TRAWL_TCP_PARTIAL && st[!dir] == TRAWL_TCP_INACTIVE && !ack)
+            ep_state(f, dir, TRAWL_TCP_SYN_SENT);
+        if (fin && !rst) {
+            ep_state(f, dir, TRAWL_TCP_CLOSED);
+            /* The peer's FIN then RST: a normal close after all. */
+            if (st[!dir] == TRAWL_TCP_RESET && pe->prev_state == TRAWL_TCP_CLOSED)
+                ep_state(f, !dir, TRAWL_TCP_CLOSED);
+        }
+        if (rst) ep_state(f, dir, TRAWL_TCP_RESET);
+        break;
+    case TRAWL_TCP_CLOSED:
+        if (rst && st[!dir] != TRAWL_TCP_CLOSED) ep_state(f, dir, TRAWL_TCP_RESET);
+        break;
+    default: break;
+    }
+    if (fin || rst) me->did_close = true;
+    if (flip_now) {
+        flip(f);
+        dir = !dir;
+    }
+    f->info.bytes[0] = ep_size(f, 0);
+    f->info.bytes[1] = ep_size(f, 1);
+    return dir;
+}
+
+/* Swap the roles (Zeek's FlipRoles): addresses, counters and each host's tracking change
+ * sides; the history stays as written, with "^" where the flip happened, and its "seen" bits
+ * stay with their slots. */
 static void flip(struct trawl_flow *f)
 {
     struct trawl_flow_info *in = &f->info;
@@ -953,20 +1119,13 @@ static void flip(struct trawl_flow *f)
     x = in->frame_bytes[0]; in->frame_bytes[0] = in->frame_bytes[1]; in->frame_bytes[1] = x;
     x = in->bytes[0]; in->bytes[0] = in->bytes[1]; in->bytes[1] = x;
     uint8_t s = in->tcp_state[0]; in->tcp_state[0] = in->tcp_state[1]; in->tcp_state[1] = s;
-    for (size_t i = 0; i < f->hist_len; i++) {
-        char c = in->history[i];
-        if (c >= 'A' && c <= 'Z') in->history[i] = (char)(c + 32);
-        else if (c >= 'a' && c <= 'z') in->history[i] = (char)(c - 32);
-    }
     if (f->tcp) { struct tcp_dir d = f->tcp->d[0]; f->tcp->d[0] = f->tcp->d[1]; f->tcp->d[1] = d; }
-    uint32_t hb = f->hist_bits[0]; f->hist_bits[0] = f->hist_bits[1]; f->hist_bits[1] = hb;
     f->a_is_orig = !f->a_is_orig;
     in->flags ^= TRAWL_FLOW_FLIPPED;
     f->cid_done = false;
     if (f->hist_len + 1 < TRAWL_FLOW_HISTORY_SIZE) {
-        memmove(in->history + 1, in->history, f->hist_len + 1);
-        in->history[0] = '^';
-        f->hist_len++;
+        in->history[f->hist_len++] = '^';
+        in->history[f->hist_len] = 0;
     }
 }
 
@@ -1001,8 +1160,8 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         tc->ports = (const struct table_entry *)seg->ports;
         tc->heur = (const struct heur_list_entry *)seg->heur;
     }
-    /* Zeek's flip: the first packet is a SYN-ACK, so its sender is the responder. */
-    if (created && (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+    /* Zeek's roles for a connection picked up without its SYN: the likely server answers. */
+    if (created && zeek_flip_new(6, seg->sport, seg->dport, fl)) {
         flip(f);
         dir = TRAWL_DIR_RESP;
         pkt->flow_dir = dir;
@@ -1021,16 +1180,13 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         if (dir == TRAWL_DIR_ORIG && !(fl & TH_ACK)) f->info.flags |= TRAWL_FLOW_SYN_SEEN;
     }
 
-    /* History letters. */
-    if ((fl & TH_SYN) && (fl & (TH_FIN | TH_RST))) history(f, dir, H_Q, NULL);
-    else if ((fl & TH_FIN) && (fl & TH_RST)) history(f, dir, H_I, NULL);
-    if (fl & TH_SYN) history(f, dir, (fl & TH_ACK) ? H_H : H_S, NULL);
-    if (fl & TH_FIN) history(f, dir, H_F, NULL);
-    if (fl & TH_RST) history(f, dir, H_R, NULL);
-    if (seg->len > 0) history(f, dir, H_D, NULL);
-    else if ((fl & TH_ACK) && !(fl & (TH_SYN | TH_FIN | TH_RST))) history(f, dir, H_A, NULL);
-    if (seg->window == 0 && !(fl & (TH_SYN | TH_RST))) history(f, dir, H_W, &d->zero_win_count);
-    tcp_state(f, dir, fl, seg->len);
+    /* Zeek's states, history letters and sizes (a SYN after its SYN-ACK flips the roles). */
+    if (tcp_state(pkt, f, dir, seg) != dir) {
+        dir = !dir;
+        pkt->flow_dir = dir;
+        d = &tc->d[dir];
+        peer = &tc->d[!dir];
+    }
     if ((fl & TH_FIN) && !d->fin) {
         d->fin = true;
         d->fin_seq = seg->seq + seg->len + ((fl & TH_SYN) ? 1 : 0);
@@ -1054,10 +1210,8 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         struct deliver_ctx c = { pkt, f, dir };
         struct reasm_out out = { on_data, on_gap, &c };
         unsigned r = reasm_add(&d->r, &t->pool, &out, dseq, seg->payload, seg->caplen, seg->len);
-        if ((r & REASM_RETRANS) && !(r & (REASM_IN_ORDER | REASM_HELD))) {
-            history(f, dir, H_T, &d->retrans_count);
-            if (res) res->analysis |= TRAWL_TCP_RETRANSMISSION;
-        }
+        if ((r & REASM_RETRANS) && !(r & (REASM_IN_ORDER | REASM_HELD)) && res)
+            res->analysis |= TRAWL_TCP_RETRANSMISSION;
         if (res && (r & REASM_HELD)) res->analysis |= TRAWL_TCP_OUT_OF_ORDER;
         if (res && (r & REASM_OVERLAP)) res->analysis |= TRAWL_TCP_OVERLAP;
         if (res && (r & REASM_CONFLICT)) res->analysis |= TRAWL_TCP_OVERLAP_CONFLICT;
@@ -1073,7 +1227,6 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         reasm_ack(&peer->r, &t->pool, &out, ack);
         if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
     }
-    f->info.bytes[dir] = d->r.end;
     if (t->pool.capped != pkt->e->stats.tcp_capped_bytes) pkt->e->stats.tcp_capped_bytes = t->pool.capped;
 
     /* Closed or reset: the close delay applies from now on. */

@@ -271,6 +271,10 @@ void *trawl_packet_alloc(struct trawl_packet *pkt, size_t n)
 }
 
 const struct trawl_frame *trawl_packet_frame(const struct trawl_packet *pkt) { return &pkt->frame; }
+const char *trawl_packet_file_name(const struct trawl_packet *pkt, uint32_t file_index)
+{
+    return pkt && pkt->e ? trawl_engine_file_name(pkt->e, file_index) : NULL;
+}
 const uint8_t *trawl_packet_data(const struct trawl_packet *pkt) { return pkt->data; }
 unsigned trawl_packet_errors(const struct trawl_packet *pkt) { return pkt->errors; }
 

@@ -97,6 +97,10 @@ TRAWL_API void *trawl_packet_alloc(struct trawl_packet *pkt, size_t n);
 /* ---- reading (sinks, embedders, dissectors) --------------------------------------------- */
 
 TRAWL_API const struct trawl_frame *trawl_packet_frame(const struct trawl_packet *pkt);
+/* The name of input `file_index` of the run (trawl_frame.file_index, trawl_flow_info.first_file)
+ * as the engine was given it ("-" for standard input), or NULL. Any context works, including
+ * the one an analyzer gets at the end of input. */
+TRAWL_API const char *trawl_packet_file_name(const struct trawl_packet *pkt, uint32_t file_index);
 /* The values added so far, in the order they were added. */
 TRAWL_API const struct trawl_value *trawl_packet_values(const struct trawl_packet *pkt, size_t *count);
 TRAWL_API const struct trawl_layer *trawl_packet_layers(const struct trawl_packet *pkt, size_t *count);
