@@ -200,7 +200,7 @@ static void flow_start(struct trawl_packet *ctx, const struct trawl_flow *cf, vo
     int32_t tags[2] = { -1, -1 };
     int k = 0;
     for (size_t i = 0; i < n && k < 2; i++)
-        if (!strcmp(v[i].field->name, "vlan.id")) tags[k++] = (int32_t)v[i].v.u;
+        if (v[i].field->name[0] == 'v' && !strcmp(v[i].field->name, "vlan.id")) tags[k++] = (int32_t)v[i].v.u;
     if (!k) return;
     /* The flow is the engine's; only our own slot of it is written. */
     struct conn_flow *cfl = trawl_flow_state((struct trawl_flow *)cf, own_proto(st), sizeof *cfl);
@@ -253,7 +253,8 @@ static void flow_end(struct trawl_packet *ctx, const struct trawl_flow *f, void 
     const struct conn_flow *cfl = trawl_flow_state_peek(f, own_proto(st));
     if (cfl && cfl->vlan >= 0) trawl_rec_int(r, C_VLAN, cfl->vlan);
     if (cfl && cfl->inner_vlan >= 0) trawl_rec_int(r, C_INNER_VLAN, cfl->inner_vlan);
-    if (in->community_id[0]) trawl_rec_cstring(r, C_COMMUNITY_ID, in->community_id);
+    const char *cid = trawl_flow_community_id(f);    /* computed only when a record is made */
+    if (cid && *cid) trawl_rec_cstring(r, C_COMMUNITY_ID, cid);
     const char *file = trawl_packet_file_name(ctx, in->first_file);
     if (file) trawl_rec_cstring(r, C_FILE, file);
     trawl_rec_uint(r, C_FIRST_FRAME, in->first_frame);

@@ -680,6 +680,10 @@ static void test_baseline_qinq(void)
     CU_ASSERT_EQUAL(compared_cols, 2);
     CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "conn", 0, "history"), "ShADadFf");
     CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "conn", 0, "conn_state"), "SF");
+    /* trawl's evidence: the file as given, the first and last frame (the last ACK is frame 14) */
+    CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "conn", 0, "file"), path);
+    CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "conn", 0, "first_frame"), "1");
+    CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "conn", 0, "last_frame"), "14");
     th_free(t);
 }
 
