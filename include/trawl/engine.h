@@ -145,7 +145,9 @@ struct trawl_flow;
 typedef void (*trawl_flow_cb)(void *user, const struct trawl_flow *f);
 TRAWL_API int trawl_engine_on_flow_end(struct trawl_engine *e, trawl_flow_cb cb, void *user);
 /* Follow one TCP stream (its tcp.stream index): cb gets its reassembled bytes in order, per
- * direction, as they are delivered; data == NULL means len bytes were never captured (a gap). */
+ * direction, as they are delivered; data == NULL means len bytes were never captured (a gap).
+ * TRAWL_FOLLOW_ALL follows every TCP stream (the callback tells them apart by the flow). */
+#define TRAWL_FOLLOW_ALL UINT64_MAX
 typedef void (*trawl_stream_cb)(void *user, const struct trawl_flow *f, int dir,
                                 const uint8_t *data, uint64_t len);
 TRAWL_API int trawl_engine_follow_tcp(struct trawl_engine *e, uint64_t stream, trawl_stream_cb cb,
