@@ -194,8 +194,6 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     struct trawl_engine *e = pkt->e;
     f->info.end = why;
     if (f->tcp) stream_flush(pkt, f);
-    /* Whoever sees ended flows gets their Community ID filled in. */
-    if (e->nanalyzers || e->flow_cb) (void)trawl_flow_community_id(f);
     /* Protocols' end callbacks, then analyzers (they see the final counters). */
     for (struct flow_slot *s = f->slots; s; s = s->next) {
         const struct trawl_stream_ops *ops = ops_of(s->proto);

@@ -88,8 +88,7 @@ enum {
  * callback or packet that handed it to you). */
 struct trawl_flow_info {
     char uid[TRAWL_FLOW_UID_SIZE];                  /* deterministic for the same input */
-    char community_id[TRAWL_COMMUNITY_ID_SIZE];   /* "" until trawl_flow_community_id (it is
-                                                     filled in before analyzers see a flow end) */
+    char community_id[TRAWL_COMMUNITY_ID_SIZE];   /* "" until trawl_flow_community_id */
     uint8_t family, proto;                          /* 4 or 6; IP protocol */
     uint8_t orig_addr[16], resp_addr[16];           /* first 4 bytes for IPv4 */
     uint16_t orig_port, resp_port;                  /* ICMP: type and code (or counterpart type) */
