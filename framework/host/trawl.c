@@ -16,6 +16,7 @@
 
 #include "trawl/trawl.h"
 #include "host.h"
+#include "views.h"
 
 #ifndef TRAWL_PLUGINDIR
 #define TRAWL_PLUGINDIR "/usr/local/lib/trawl/plugins"
@@ -36,7 +37,8 @@ static void sl_add(struct strlist *l, const char *s)
 struct opts {
     struct strlist owned;   /* strings the profile allocated, freed at exit */
     struct strlist reads, plugin_dirs, enable, disable, decode_as, sink_opts, plugin_opts, fields_e;
-    struct strlist heur_off, heur_on, records;
+    struct strlist heur_off, heur_on, records, zviews;
+    struct views *views;    /* -z: tables and streams printed after the run */
     const char *only, *iface, *filter, *output, *profile, *write_file;
     long long count;
     int snaplen;
@@ -160,6 +162,10 @@ static void usage(FILE *f)
 "                     zeek[:DIR] (Zeek TSV logs), csv[:DIR] (a file per record type);\n"
 "                     repeatable; with no -T, -V or -x the packets are not printed\n"
 "  --stats            counters at the end (packets, bytes, time range, skipped)\n"
+"  -z conv,TYPE       a conversation table after the packets, TYPE eth|ip|ipv6|tcp|udp\n"
+"                     (tshark's layout; with -q only the tables); repeatable\n"
+"  -z follow,tcp,MODE,N  the bytes of TCP stream N (tcp.stream) in order, per side,\n"
+"                     MODE ascii|hex|raw; gaps say how many bytes are missing\n"
 "decoding and plugins:\n"
 "  -d TABLE==VALUE,PROTO  decode as (tshark syntax), e.g. -d udp.port==5353,dns\n"
 "  -P, --plugin-dir DIR|FILE.so  also load these plugins (before the default directory)\n"
@@ -318,7 +324,7 @@ static int parse(int argc, char **argv, struct opts *o)
         { "records", required_argument, 0, OPT_RECORDS },
         { "help", no_argument, 0, OPT_HELP }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 } };
     int c;
-    while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:z:", lo, NULL)) != -1) {
         switch (c) {
         case 'r': sl_add(&o->reads, optarg); break;
         case 'i': o->iface = optarg; break;
@@ -339,6 +345,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'V': o->verbose = true; break;
         case 'x': o->hex = true; break;
         case 'q': o->quiet = true; break;
+        case 'z': sl_add(&o->zviews, optarg); break;
         case 'n': break;
         case 'd': sl_add(&o->decode_as, optarg); break;
         case 'P': sl_add(&o->plugin_dirs, optarg); break;
@@ -445,6 +452,7 @@ int main(int argc, char **argv)
     struct opts o;
     int rc = run_main(argc, argv, &o);
     free_owned(&o);
+    views_free(o.views);
     return rc;
 }
 
@@ -470,6 +478,11 @@ static int run_main(int argc, char **argv, struct opts *o)
     if (o->list_ifaces) return list_interfaces();
     for (int i = optind; i < argc; i++) sl_add(&o->reads, argv[i]);
     if (o->profile && load_profile(o->profile, o) < 0) return 1;
+    if (o->zviews.n) {
+        if (!(o->views = views_new())) { fprintf(stderr, "trawl: out of memory\n"); return 1; }
+        for (size_t i = 0; i < o->zviews.n; i++)
+            if (views_parse(o->views, o->zviews.v[i]) < 0) return 1;
+    }
 
     struct trawl_engine_options eo = { .size = sizeof eo, .log = log_cb, .log_level = TRAWL_LOG_WARN };
     struct trawl_engine *e = trawl_engine_new(&eo);
@@ -578,6 +591,10 @@ static int run_main(int argc, char **argv, struct opts *o)
         trawl_engine_free(e);
         return 1;
     }
+    if (views_any(o->views) && views_attach(o->views, e) < 0) {
+        trawl_engine_free(e);
+        return 1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -602,6 +619,10 @@ static int run_main(int argc, char **argv, struct opts *o)
         if (!status) status = 1;
     }
     if (close_record_files(true) < 0 && !status) status = 1;
+    if (views_any(o->views) && views_print(o->views, stdout) < 0) {
+        fprintf(stderr, "trawl: -z: output: %s\n", strerror(errno));
+        if (!status) status = 1;
+    }
     const struct trawl_stats *st = trawl_engine_stats(e);
     if (o->stats || o->iface) {
         char a[64] = "", b[64] = "";
