@@ -170,19 +170,19 @@ static struct defrag_table *table_new(struct trawl_packet *pkt)
     t->max_datagrams = engine_option_u64(e, "defrag.max_datagrams", 65536, 1, UINT32_MAX);
     t->max_bytes = engine_option_u64(e, "defrag.max_bytes", 64ull << 20, 4096, 1ull << 40);
     t->st = &e->stats;
-    pkt->defrag = t;
+    pkt->home->defrag = t;
     return t;
 }
 
 void defrag_free(struct trawl_packet *pkt)
 {
-    struct defrag_table *t = pkt->defrag;
+    struct defrag_table *t = pkt->home->defrag;
     if (!t) return;
     while (t->oldest) dg_free(t, t->oldest);
     /* Datagrams being added to are always back in the list between calls: none is left. */
     HASH_CLEAR(hh, t->hash);
     free(t);
-    pkt->defrag = NULL;
+    pkt->home->defrag = NULL;
 }
 
 /* ---- bytes -------------------------------------------------------------------------------- */
@@ -425,7 +425,7 @@ int trawl_defrag_add(struct trawl_packet *pkt, const struct trawl_frag *fr, stru
     if (!pkt || !fr || (fr->family != 4 && fr->family != 6) || !fr->src || !fr->dst ||
         (fr->caplen && !fr->data) || fr->caplen > fr->len)
         return TRAWL_EINVAL;
-    struct trawl_stats *st = &pkt->e->stats;
+    struct trawl_stats *st = pkt->wstats;
     res->first_frame = pkt->frame.number;
 
     if (fr->offset == 0 && !fr->more) {              /* atomic (RFC 6946): alone, nothing held */
@@ -447,7 +447,7 @@ int trawl_defrag_add(struct trawl_packet *pkt, const struct trawl_frag *fr, stru
     }
 
     st->defrag_fragments++;
-    struct defrag_table *t = pkt->defrag;
+    struct defrag_table *t = pkt->home->defrag;
     if (!t && !(t = table_new(pkt))) { st->defrag_rejected++; return 0; }
     expire(t, pkt->frame.ts_ns);
 

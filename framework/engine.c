@@ -170,6 +170,15 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (f->ts_ns > e->stats.last_ts_ns || e->stats.packets == 1) e->stats.last_ts_ns = f->ts_ns;
 
     if (TRAWL_UNLIKELY(e->wants_dirty)) refresh_wants(e);
+    /* Timeouts are checked at each new whole second of capture time, before the packet: a
+     * fixed point in the frame order, whatever the number of workers. */
+    int64_t sec = f->ts_ns >= 0 ? f->ts_ns / 1000000000 : -((-f->ts_ns + 999999999) / 1000000000);
+    if (!e->have_tick || sec != e->tick_sec) {
+        e->tick_sec = sec;
+        e->have_tick = true;
+        e->pkt.in_packet = false;
+        flows_tick(&e->pkt, f->ts_ns);
+    }
     struct trawl_packet *pkt = &e->pkt;
     packet_reset(pkt, f, data);
     pkt->in_packet = true;

@@ -112,6 +112,7 @@ struct analyzer_entry {
 struct rec_block;
 struct trawl_record {
     const struct record_type_entry *type;
+    uint64_t key;                         /* order among the records of one tick (ctx->rec_key) */
     struct trawl_value *vals;
     size_t nvals, capvals;
     struct rec_block *blocks;             /* copies of string/bytes values */
@@ -167,6 +168,19 @@ struct trawl_packet {
     size_t arena_used, arena_cap;
     struct defrag_table *defrag;          /* IP fragments held (defrag.c), made on the first one */
 
+    /* Per worker: the context that owns the worker's tables (flows, fragments) and counters.
+     * A worker may have several packet contexts in flight (threads): they share its home's. */
+    struct trawl_packet *home;
+    struct trawl_stats *wstats;
+    uint32_t worker;                      /* its index (0 without threads) */
+    /* flows created by this packet, values that are stream numbers, flows ended (threads:
+     * the merge numbers flows in frame order, see workers.c) */
+    struct created_flow { uint8_t kind; uint64_t stream; } created[32];
+    uint32_t ncreated, nstream_vals;
+    uint32_t stream_vals[16];             /* value indices */
+    uint64_t *ended;
+    size_t nended, capended;
+    uint64_t rec_key;                     /* order key of records made now (flow ends at a tick) */
     /* flows (flow.c): what the layers said, and the packet's flow */
     struct flow_table *flows;
     struct trawl_flow *flow;              /* the innermost flow of this packet */
@@ -198,6 +212,9 @@ struct trawl_engine {
     size_t nplugins;
     bool started;
     bool finished;                        /* trawl_engine_finish ran the end of input */
+    unsigned nworkers;                    /* 1: no threads (workers.c) */
+    int64_t tick_sec;                     /* the whole second of capture time of the last tick */
+    bool have_tick;
 
     struct proto_entry *protos_by_name;
     struct proto_entry **protos;          /* by id */
@@ -302,5 +319,6 @@ void flows_packet_end(struct trawl_packet *pkt);
 void flows_finish(struct trawl_packet *pkt);         /* end every flow (end of input) */
 void flows_free_worker(struct trawl_packet *pkt);
 void flow_note_service(struct trawl_packet *pkt, const struct trawl_proto *p);
+void flows_tick(struct trawl_packet *ctx, int64_t now);  /* timeouts, at whole seconds of capture time */
 
 #endif

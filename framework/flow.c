@@ -17,6 +17,8 @@
 #include "engine_internal.h"
 #include "reasm.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 enum tclass { TC_TCP, TC_TCP_CLOSED, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
 struct flow_key {
@@ -188,9 +190,22 @@ static void touch(struct flow_table *t, struct trawl_flow *f, enum tclass c)
 
 static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f);
 
+/* With threads, the merge forgets an ended flow's number after this context's output. */
+static void ended_log(struct trawl_packet *pkt, const struct trawl_flow *f)
+{
+    if (pkt->nended == pkt->capended) {
+        size_t nc = pkt->capended ? pkt->capended * 2 : 64;
+        uint64_t *ne = realloc(pkt->ended, nc * sizeof *ne);
+        if (!ne) return;               /* the number stays mapped: a little memory, no harm */
+        pkt->ended = ne;
+        pkt->capended = nc;
+    }
+    pkt->ended[pkt->nended++] = f->info.stream;
+}
+
 static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_flow_end why)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     struct trawl_engine *e = pkt->e;
     f->info.end = why;
     if (f->tcp) stream_flush(pkt, f);
@@ -203,13 +218,14 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
         const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
         if (ops && ops->end) ops->end(pkt, f, NULL, f->tcp->svc->state);
     }
+    if (pkt->e->nworkers > 1) ended_log(pkt, f);
     /* A flow known only from ICMP errors' quotes had no packet of its own: nothing to report. */
     if (f->info.pkts[0] || f->info.pkts[1]) {
         analyzers_flow(pkt, f, true);
         if (e->flow_cb) e->flow_cb(e->flow_cb_user, f);
     }
-    if (why == TRAWL_FLOW_END_TIMEOUT) e->stats.flows_timed_out++;
-    if (why == TRAWL_FLOW_END_EVICTED) e->stats.flows_evicted++;
+    if (why == TRAWL_FLOW_END_TIMEOUT) pkt->wstats->flows_timed_out++;
+    if (why == TRAWL_FLOW_END_EVICTED) pkt->wstats->flows_evicted++;
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
     if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
     lru_unlink(t, f);
@@ -227,18 +243,42 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     }
 }
 
-static void expire(struct trawl_packet *pkt)
+static int by_first_frame(const void *a, const void *b);
+
+/* End every flow idle past its timeout at time now. They end in order of first frame, and each
+ * one's records carry that frame as their order key, so the records of one tick come out in
+ * the same order however the flows were spread over workers. */
+static void expire(struct trawl_packet *pkt, int64_t now)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
+    t->now = now;
+    size_t n = 0;
     for (int c = 0; c < TC__COUNT; c++)
-        while (t->head[c] && t->head[c]->info.last_ns + t->timeout[c] < t->now)
-            flow_end(pkt, t->head[c], c == TC_TCP_CLOSED ? TRAWL_FLOW_END_CLOSED : TRAWL_FLOW_END_TIMEOUT);
+        for (struct trawl_flow *f = t->head[c]; f && f->info.last_ns + t->timeout[c] < now; f = f->next) n++;
+    if (!n) return;
+    struct trawl_flow **all = malloc(n * sizeof *all);
+    if (!all) return;                  /* next tick */
+    size_t k = 0;
+    for (int c = 0; c < TC__COUNT; c++)
+        for (struct trawl_flow *f = t->head[c]; f && f->info.last_ns + t->timeout[c] < now; f = f->next) all[k++] = f;
+    qsort(all, k, sizeof *all, by_first_frame);
+    for (size_t i = 0; i < k; i++) {
+        pkt->rec_key = all[i]->info.first_frame;
+        flow_end(pkt, all[i], all[i]->tclass == TC_TCP_CLOSED ? TRAWL_FLOW_END_CLOSED : TRAWL_FLOW_END_TIMEOUT);
+    }
+    pkt->rec_key = 0;
+    free(all);
+}
+
+void flows_tick(struct trawl_packet *ctx, int64_t now)
+{
+    if (ctx->home->flows) expire(ctx, now);
 }
 
 /* End the least recently active flow; false when there is none. */
 static bool evict_one(struct trawl_packet *pkt, const struct trawl_flow *keep)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     struct trawl_flow *oldest = NULL;
     for (int c = 0; c < TC__COUNT; c++) {
         struct trawl_flow *h = t->head[c];
@@ -253,19 +293,19 @@ static bool evict_one(struct trawl_packet *pkt, const struct trawl_flow *keep)
 /* Room for n more bytes of flow memory, evicting others (never `keep`). */
 static bool reserve(struct trawl_packet *pkt, struct trawl_flow *keep, size_t n)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     while (t->mem + t->pool.held + n > t->memcap)
         if (!evict_one(pkt, keep)) return false;
     t->mem += n;
     if (keep) keep->mem += n;
     uint64_t total = t->mem + t->pool.held;
-    if (total > pkt->e->stats.flow_mem_peak) pkt->e->stats.flow_mem_peak = total;
+    if (total > pkt->wstats->flow_mem_peak) pkt->wstats->flow_mem_peak = total;
     return true;
 }
 
 static void release(struct trawl_packet *pkt, struct trawl_flow *f, size_t n)
 {
-    pkt->flows->mem -= n;
+    pkt->home->flows->mem -= n;
     f->mem -= n;
 }
 
@@ -280,12 +320,7 @@ void flows_packet_begin(struct trawl_packet *pkt)
     pkt->tunnel = 0;
     pkt->vlan = 0;
     pkt->in_stream = false;
-    struct flow_table *t = pkt->flows;
-    if (!t) return;
-    /* The packet's own time, not the latest seen: in a capture whose clock jumps back (merged
-     * or unsorted files) a flow is not ended by a time that is not its own. */
-    t->now = pkt->frame.ts_ns;
-    expire(pkt);
+    pkt->ncreated = pkt->nstream_vals = 0;
 }
 
 void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
@@ -298,7 +333,7 @@ static int by_first_frame(const void *a, const void *b)
 
 void flows_finish(struct trawl_packet *pkt)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     if (!t) return;
     /* In order of first packet, so the records of the end of input come out in a fixed order. */
     size_t n = t->count, k = 0;
@@ -306,7 +341,11 @@ void flows_finish(struct trawl_packet *pkt)
     if (all) {
         for (struct trawl_flow *f = t->by_key; f; f = f->hh.next) all[k++] = f;
         qsort(all, k, sizeof *all, by_first_frame);
-        for (size_t i = 0; i < k; i++) flow_end(pkt, all[i], TRAWL_FLOW_END_INPUT);
+        for (size_t i = 0; i < k; i++) {
+            pkt->rec_key = all[i]->info.first_frame;
+            flow_end(pkt, all[i], TRAWL_FLOW_END_INPUT);
+        }
+        pkt->rec_key = 0;
         free(all);
     }
     while (t->by_key) flow_end(pkt, t->by_key, TRAWL_FLOW_END_INPUT);
@@ -314,7 +353,7 @@ void flows_finish(struct trawl_packet *pkt)
 
 void flows_free_worker(struct trawl_packet *pkt)
 {
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     if (!t) return;
     struct trawl_flow *f, *tmp;
     HASH_ITER(hh, t->by_key, f, tmp) {
@@ -326,7 +365,7 @@ void flows_free_worker(struct trawl_packet *pkt)
     for (int k = 0; k < 2; k++)
         for (struct trawl_flow *x = t->spare[k], *n; x; x = n) { n = x->next; free(x); }
     free(t);
-    pkt->flows = NULL;
+    pkt->home->flows = NULL;
 }
 
 /* ---- addresses --------------------------------------------------------------------------- */
@@ -452,8 +491,8 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     k.port_a = src_is_a ? ks : kd;
     k.port_b = src_is_a ? kd : ks;
 
-    if (!pkt->flows && !(pkt->flows = table_new(pkt))) return NULL;
-    struct flow_table *t = pkt->flows;
+    if (!pkt->home->flows && !(pkt->home->flows = table_new(pkt))) return NULL;
+    struct flow_table *t = pkt->home->flows;
     struct trawl_flow *f = NULL;
     uint32_t kh = key_hash(&k);
     HASH_FIND_BYHASHVALUE(hh, t->by_key, &k, sizeof k, kh, f);
@@ -462,18 +501,18 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
         return f;
     }
     if (!create) return NULL;
-    if (t->count >= t->max && !evict_one(pkt, NULL)) { pkt->e->stats.flows_refused++; return NULL; }
+    if (t->count >= t->max && !evict_one(pkt, NULL)) { pkt->wstats->flows_refused++; return NULL; }
     /* A TCP flow's tracking lives in the same block, right after it. */
     int kind = ipproto == 6;
     size_t size = sizeof *f + (kind ? sizeof(struct tcp_flow) : 0);
-    if (!reserve(pkt, NULL, size)) { pkt->e->stats.flows_refused++; return NULL; }
+    if (!reserve(pkt, NULL, size)) { pkt->wstats->flows_refused++; return NULL; }
     if ((f = t->spare[kind])) {
         t->spare[kind] = f->next;
         t->nspare[kind]--;
         memset(f, 0, size);
     } else if (!(f = calloc(1, size))) {
         t->mem -= size;
-        pkt->e->stats.flows_refused++;
+        pkt->wstats->flows_refused++;
         return NULL;
     }
     f->mem = size;
@@ -498,14 +537,17 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     in->first_frame = in->last_frame = pkt->frame.number;
     in->first_file = in->last_file = pkt->frame.file_index;
     int si = ipproto == 6 ? 0 : ipproto == 17 ? 1 : 2;
-    in->stream = t->next_stream[si]++;
+    /* Numbered per worker; with threads the merge renumbers in frame order (tshark's order). */
+    in->stream = (uint64_t)pkt->worker << 48 | t->next_stream[si]++;
+    if (pkt->ncreated < ARRAY_SIZE(pkt->created)) pkt->created[pkt->ncreated++] = (struct created_flow){ (uint8_t)si, in->stream };
+    else pkt->wstats->flows_unnumbered++;
     f->tclass = class_of(ipproto);
     HASH_ADD_BYHASHVALUE(hh, t->by_key, key, sizeof k, kh, f);
     make_uid(f, kh);
     lru_append(t, f);
     t->count++;
-    pkt->e->stats.flows++;
-    if (t->count > pkt->e->stats.flows_peak) pkt->e->stats.flows_peak = t->count;
+    pkt->wstats->flows++;
+    if (t->count > pkt->wstats->flows_peak) pkt->wstats->flows_peak = t->count;
     *dir = TRAWL_DIR_ORIG;
     *created = true;
     return f;
@@ -520,7 +562,7 @@ static void count(struct trawl_packet *pkt, struct trawl_flow *f, int dir, bool 
         if (pkt->frame.ts_ns > f->info.last_ns) f->info.last_ns = pkt->frame.ts_ns;
         f->info.last_frame = pkt->frame.number;
         f->info.last_file = pkt->frame.file_index;
-        touch(pkt->flows, f, f->tclass);
+        touch(pkt->home->flows, f, f->tclass);
     }
     f->info.pkts[dir]++;
     f->info.ip_bytes[dir] += pkt->ip_len;
@@ -588,7 +630,7 @@ const char *trawl_flow_community_id(const struct trawl_flow *cf)
     if (!f->cid_done) {
         struct trawl_flow_tuple tu = { f->info.family, f->info.proto, f->info.orig_port, f->info.resp_port,
                                        f->info.orig_addr, f->info.resp_addr };
-        if (trawl_community_id(&tu, f->w->flows ? f->w->flows->cid_seed : 0, f->info.community_id) < 0)
+        if (trawl_community_id(&tu, f->w->home->flows ? f->w->home->flows->cid_seed : 0, f->info.community_id) < 0)
             f->info.community_id[0] = 0;
         f->cid_done = true;
     }
@@ -813,22 +855,22 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
 {
     struct tcp_flow *tc = f->tcp;
     struct tcp_dir *d = &tc->d[dir];
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     if (tc->svc_state == SVC_NONE || !n) return;
     if (d->pend_len) {
         if ((uint64_t)d->pend_len + n > t->max_pdu) {
             /* The PDU grew past reasm.max_pdu: give it up and start over on these bytes. */
-            pkt->e->stats.tcp_pdu_dropped += d->pend_len;
+            pkt->wstats->tcp_pdu_dropped += d->pend_len;
             pend_drop(pkt, f, d);
         } else {
-            if (!pend_store(pkt, f, d, p, n, true)) { pkt->e->stats.tcp_pdu_dropped += d->pend_len + n; pend_drop(pkt, f, d); return; }
+            if (!pend_store(pkt, f, d, p, n, true)) { pkt->wstats->tcp_pdu_dropped += d->pend_len + n; pend_drop(pkt, f, d); return; }
             if (d->pend_len < d->need) return;
             p = d->pend;
             n = d->pend_len;
         }
     }
     const uint8_t *data = stable(pkt, p, n);
-    if (!data) { pkt->e->stats.tcp_pdu_dropped += n; pend_drop(pkt, f, d); return; }
+    if (!data) { pkt->wstats->tcp_pdu_dropped += n; pend_drop(pkt, f, d); return; }
     uint32_t off = 0;
     bool more_set = false;
     uint32_t more = 0;
@@ -848,9 +890,9 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
     if (more_set && off < n) {
         uint32_t left = n - off;
         /* Keep the rest; p may be d->pend itself (memmove handles it). */
-        if (!pend_store(pkt, f, d, p + off, left, false)) { pkt->e->stats.tcp_pdu_dropped += left; pend_drop(pkt, f, d); return; }
+        if (!pend_store(pkt, f, d, p + off, left, false)) { pkt->wstats->tcp_pdu_dropped += left; pend_drop(pkt, f, d); return; }
         d->need = more == TRAWL_STREAM_MORE_UNKNOWN ? (uint64_t)left + 1 : (uint64_t)left + more;
-        if (d->need > t->max_pdu) { pkt->e->stats.tcp_pdu_dropped += left; pend_drop(pkt, f, d); }
+        if (d->need > t->max_pdu) { pkt->wstats->tcp_pdu_dropped += left; pend_drop(pkt, f, d); }
     } else {
         d->pend_len = 0;
         d->need = 0;
@@ -879,7 +921,7 @@ static void on_gap(void *user, uint64_t len)
     struct tcp_dir *d = &f->tcp->d[c->dir];
     struct trawl_engine *e = c->pkt->e;
     if (followed(e, f)) e->follow_cb(e->follow_user, f, c->dir, NULL, len);
-    c->pkt->e->stats.tcp_gap_bytes += len;
+    c->pkt->wstats->tcp_gap_bytes += len;
     /* Zeek (conn.log) believes a gap only when an ack revealed it between clean sides; what
      * is still missing when the flow ends is not counted. */
     if (!c->pkt->muted) {
@@ -901,12 +943,12 @@ static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f)
     for (int dir = 0; dir < 2; dir++) {
         struct deliver_ctx c = { pkt, f, dir };
         struct reasm_out out = { on_data, on_gap, &c };
-        reasm_flush(&f->tcp->d[dir].r, &pkt->flows->pool, &out);
+        reasm_flush(&f->tcp->d[dir].r, &pkt->home->flows->pool, &out);
     }
     pkt->muted = muted;
     pkt->nvals = nvals;
     pkt->nlayers = nlayers;
-    pkt->e->stats.tcp_capped_bytes = pkt->flows->pool.capped;
+    pkt->wstats->tcp_capped_bytes = pkt->home->flows->pool.capped;
 }
 
 /* ---- TCP --------------------------------------------------------------------------------- */
@@ -1203,7 +1245,7 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
     uint32_t dseq = (fl & TH_SYN) ? seg->seq + 1 : seg->seq;
     if (!d->r.started || ((fl & TH_SYN) && d->r.delivered == 0 && !d->r.held && d->r.next == 0))
         reasm_start(&d->r, dseq);
-    struct flow_table *t = pkt->flows;
+    struct flow_table *t = pkt->home->flows;
     if (seg->len) {
         struct deliver_ctx c = { pkt, f, dir };
         struct reasm_out out = { on_data, on_gap, &c };
@@ -1225,7 +1267,7 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         reasm_ack(&peer->r, &t->pool, &out, ack);
         if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
     }
-    if (t->pool.capped != pkt->e->stats.tcp_capped_bytes) pkt->e->stats.tcp_capped_bytes = t->pool.capped;
+    if (t->pool.capped != pkt->wstats->tcp_capped_bytes) pkt->wstats->tcp_capped_bytes = t->pool.capped;
 
     /* Closed or reset: the close delay applies from now on. */
     if ((d->rst || peer->rst) || (d->fin && peer->fin)) touch(t, f, TC_TCP_CLOSED);
@@ -1251,4 +1293,13 @@ int trawl_engine_follow_tcp(struct trawl_engine *e, uint64_t stream, trawl_strea
     e->follow_user = user;
     e->follow_stream = stream;
     return 0;
+}
+
+void trawl_add_flow_stream(struct trawl_packet *pkt, unsigned idx, const struct trawl_flow *f)
+{
+    if (!f) return;
+    size_t before = pkt->nvals;
+    trawl_add_uint(pkt, idx, f->info.stream);
+    if (pkt->nvals > before && pkt->nstream_vals < ARRAY_SIZE(pkt->stream_vals))
+        pkt->stream_vals[pkt->nstream_vals++] = (uint32_t)before;
 }

@@ -14,6 +14,8 @@ int packet_init(struct trawl_packet *pkt, struct trawl_engine *e)
 {
     memset(pkt, 0, sizeof *pkt);
     pkt->e = e;
+    pkt->home = pkt;
+    pkt->wstats = &e->stats;
     pkt->capvals = 1024;
     pkt->vals = malloc(pkt->capvals * sizeof *pkt->vals);
     pkt->arena_cap = e->opt.packet_arena ? e->opt.packet_arena : DEFAULT_ARENA;
@@ -23,7 +25,7 @@ int packet_init(struct trawl_packet *pkt, struct trawl_engine *e)
 
 void packet_free(struct trawl_packet *pkt)
 {
-    defrag_free(pkt);
+    if (pkt->home == pkt) defrag_free(pkt);   /* the worker's table, once */
     free(pkt->vals);
     free(pkt->arena);
     pkt->vals = NULL;

@@ -160,11 +160,12 @@ struct trawl_record *trawl_record_begin(struct trawl_packet *ctx, const struct t
     if (!trawl_record_wanted(ctx, t)) return NULL;
     struct trawl_record *r = ctx->rfree;
     if (r) ctx->rfree = r->next;
-    else if (!(r = calloc(1, sizeof *r))) { ctx->e->stats.records_dropped++; return NULL; }
+    else if (!(r = calloc(1, sizeof *r))) { ctx->wstats->records_dropped++; return NULL; }
     r->type = entry_of(t);
     r->nvals = 0;
     for (struct rec_block *b = r->blocks; b; b = b->next) b->used = 0;
     r->frame = ctx->in_packet ? ctx->frame.number : 0;
+    r->key = ctx->rec_key;
     r->ctx = ctx;
     r->next = NULL;
     return r;
@@ -227,7 +228,7 @@ void trawl_rec_bytes(struct trawl_record *r, unsigned col, const uint8_t *p, uin
 {
     if (!r) return;
     uint8_t *c = rcopy(r, p, p ? len : 0);
-    if (!c) { r->ctx->e->stats.records_dropped++; return; }
+    if (!c) { r->ctx->wstats->records_dropped++; return; }
     struct trawl_value *v = rslot(r, col);
     if (v) { v->v.p = c; v->len = p ? len : 0; }
 }

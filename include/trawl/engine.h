@@ -64,6 +64,8 @@ struct trawl_stats {
     uint64_t defrag_cut;         /* datagrams that can never complete: a fragment not captured whole */
     uint64_t defrag_held;        /* datagrams held now (at the end: never completed) */
     uint64_t defrag_peak_bytes;  /* most bytes held at once (one worker) */
+    uint64_t flows_unnumbered;   /* flows made by a packet past the 32th it made: with threads
+                                    their tcp.stream/udp.stream keep the worker's number */
 };
 
 typedef void (*trawl_packet_cb)(void *user, const struct trawl_packet *pkt);

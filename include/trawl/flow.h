@@ -191,6 +191,10 @@ TRAWL_API void trawl_flow_add_payload(struct trawl_packet *pkt, uint32_t len);
 TRAWL_API struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_tcp_segment *seg,
                                             struct trawl_tcp_result *res);
 
+/* A stream number field (tcp.stream, udp.stream): add the flow's number this way, not with
+ * trawl_add_uint, so that with worker threads it is renumbered in frame order (tshark's). */
+TRAWL_API void trawl_add_flow_stream(struct trawl_packet *pkt, unsigned idx, const struct trawl_flow *f);
+
 /* ---- any dissector ---------------------------------------------------------------------- */
 
 /* The packet's flow (the innermost one), or NULL. */

@@ -280,7 +280,7 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     if (hlen < 20) {
         /* Still a conversation (tshark numbers it). */
         struct trawl_flow *bf = trawl_flow_get(pkt, 6, sport, dport);
-        if (bf) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(bf)->stream);
+        trawl_add_flow_stream(pkt, F_STREAM, bf);
         trawl_add_uint(pkt, F_HDR_LEN, hlen);
         add_marker(pkt, F_BOGUS_HDR_LEN);
         trawl_buf_mark_malformed(b);
@@ -355,7 +355,7 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         };
         flow = trawl_flow_tcp(pkt, &seg, &res);
     }
-    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
+    trawl_add_flow_stream(pkt, F_STREAM, flow);
     if (res.relative) {
         trawl_add_uint(pkt, F_SEQ, res.rel_seq);
         if (flags & 0x0010) trawl_add_uint(pkt, F_ACK, res.rel_ack);

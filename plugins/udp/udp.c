@@ -79,7 +79,7 @@ static int udp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     }
     /* The conversation, once the header is known to be sound (tshark numbers it then). */
     struct trawl_flow *flow = trawl_flow_get(pkt, 17, sport, dport);
-    if (flow) trawl_add_uint(pkt, F_STREAM, trawl_flow_info(flow)->stream);
+    trawl_add_flow_stream(pkt, F_STREAM, flow);
     struct trawl_buf pl;
     if (ulen > given && partial) {
         pl = trawl_buf_tail(b, 8);                   /* a cut quote or a first fragment */
