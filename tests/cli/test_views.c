@@ -398,6 +398,55 @@ static void test_follow_gap(void)
     rmdir(dir);
 }
 
+/* One connection idle for longer than flow.timeout.tcp (two flows, one conversation), then a
+ * new connection on the same ports (a new conversation, as tshark's tcp.stream 1). */
+static void test_conv_tcp_timeout_and_reuse(void)
+{
+    char dir[] = "/tmp/trawl-views-XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/reuse.pcap", dir);
+    uint8_t buf[4096];
+    size_t n = 24;
+    memcpy(buf, pcap_header, 24);
+    const uint8_t *hi = (const uint8_t *)"hello", *again = (const uint8_t *)"again";
+    n += tcp_record(buf + n, 1000, 1, 100, 0, 0x02, NULL, 0);
+    n += tcp_record(buf + n, 1000, 0, 500, 101, 0x12, NULL, 0);
+    n += tcp_record(buf + n, 1000, 1, 101, 501, 0x10, NULL, 0);
+    n += tcp_record(buf + n, 1001, 1, 101, 501, 0x18, hi, 5);
+    n += tcp_record(buf + n, 1001, 0, 501, 106, 0x10, NULL, 0);
+    n += tcp_record(buf + n, 1501, 1, 106, 501, 0x18, again, 5);      /* 500 s later */
+    n += tcp_record(buf + n, 1501, 0, 501, 111, 0x10, NULL, 0);
+    n += tcp_record(buf + n, 1502, 1, 111, 501, 0x11, NULL, 0);
+    n += tcp_record(buf + n, 1502, 0, 501, 112, 0x11, NULL, 0);
+    n += tcp_record(buf + n, 1502, 1, 112, 502, 0x10, NULL, 0);
+    n += tcp_record(buf + n, 1520, 1, 9000, 0, 0x02, NULL, 0);        /* the ports again */
+    n += tcp_record(buf + n, 1520, 0, 7000, 9001, 0x12, NULL, 0);
+    n += tcp_record(buf + n, 1520, 1, 9001, 7001, 0x10, NULL, 0);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT(fwrite(buf, 1, n, f) == n);
+    fclose(f);
+    snprintf(args, sizeof args, "-r %s -T fields -e tcp.stream", path);
+    struct run r = run_trawl(args, NULL);
+    CU_ASSERT_STRING_EQUAL(r.out, "0\n0\n0\n0\n0\n1\n1\n1\n1\n1\n2\n2\n2\n");   /* three flows */
+    run_free(&r);
+    snprintf(args, sizeof args, "-r %s -q -z conv,tcp -z conv,ip -z follow,tcp,ascii,1", path);
+    expect_run(args,
+        TABLE("TCP", PAD59)
+        "10.0.0.1:40000             <-> 10.0.0.2:80                      4 216 bytes       6 334 bytes      10 550 bytes     0.000000000       502.0000\n"
+        "10.0.0.1:40000             <-> 10.0.0.2:80                      1 54 bytes        2 108 bytes       3 162 bytes   520.000000000         0.0000\n"
+        RULE80
+        TABLE("IPv4", PAD47)
+        "10.0.0.1             <-> 10.0.0.2                   5 270 bytes       8 442 bytes      13 712 bytes     0.000000000       520.0000\n"
+        RULE80
+        "\n" RULE67 "Follow: tcp,ascii\nFilter: tcp.stream eq 1\nNode 0: 10.0.0.1:40000\nNode 1: 10.0.0.2:80\n"
+        "5\nagain\n"
+        RULE67);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- the acceptance check: a sorted copy of the capture follows the same ------------------ */
 
 struct seg {
@@ -613,6 +662,7 @@ void test_views_register(void)
     CU_add_test(s, "conv,ipv6 and kB sizes", test_conv_ipv6_and_sizes);
     CU_add_test(s, "conv: flows split by timeouts merged back", test_conv_merges_split_flows);
     CU_add_test(s, "conv: after the packets without -q", test_conv_after_packets);
+    CU_add_test(s, "conv,tcp: a timeout does not split a conversation, a new SYN does", test_conv_tcp_timeout_and_reuse);
     CU_add_test(s, "-z errors", test_z_errors);
     CU_add_test(s, "follow,tcp ascii/hex/raw on DNS over TCP", test_follow_dns_ascii_hex);
     CU_add_test(s, "follow,tcp on HTTP", test_follow_http);
