@@ -58,13 +58,12 @@ struct fstream {
     uint8_t family;
     uint8_t addr[2][16];             /* node 0 (the first frame's source), node 1 */
     uint16_t port[2];
-    int node0_dir;                   /* the flow direction (TRAWL_DIR_*) node 0 sends */
     int err;                         /* errno of the first failed write to tmp */
     long gap_at;                     /* offset of the last record when it is a gap, else -1 */
-    struct frec_gap { int dir; uint64_t len; } gap;
+    struct { int node; uint64_t len; } gap;   /* that gap's node and length */
 };
 
-struct frec { uint8_t dir, gap, pad[6]; uint64_t len; };
+struct frec { uint8_t node, gap, pad[6]; uint64_t len; };
 
 struct view {
     bool follow;
@@ -300,7 +299,6 @@ static void fs_know(struct fstream *fs, const struct trawl_flow_info *in)
     fs->known = true;
     fs->family = in->family;
     int first = (in->flags & TRAWL_FLOW_FLIPPED) ? TRAWL_DIR_RESP : TRAWL_DIR_ORIG;
-    fs->node0_dir = first;
     memcpy(fs->addr[0], first == TRAWL_DIR_ORIG ? in->orig_addr : in->resp_addr, 16);
     memcpy(fs->addr[1], first == TRAWL_DIR_ORIG ? in->resp_addr : in->orig_addr, 16);
     fs->port[0] = first == TRAWL_DIR_ORIG ? in->orig_port : in->resp_port;
@@ -337,10 +335,14 @@ static void on_stream(void *user, const struct trawl_flow *f, int dir, const uin
     if (!fs || !len) return;
     fs_know(fs, in);
     if (fs->err) return;
+    /* By address, not by direction: the flow may swap its sides later (Zeek's flips). */
+    const uint8_t *from = dir == TRAWL_DIR_ORIG ? in->orig_addr : in->resp_addr;
+    uint16_t from_port = dir == TRAWL_DIR_ORIG ? in->orig_port : in->resp_port;
+    int node = same_end(from, from_port, fs->addr[0], fs->port[0]) ? 0 : 1;
     if (!fs->tmp && !(fs->tmp = tmpfile())) { fs->err = errno ? errno : EIO; return; }
-    struct frec r = { .dir = (uint8_t)dir, .gap = data == NULL, .len = len };
+    struct frec r = { .node = (uint8_t)node, .gap = data == NULL, .len = len };
     long at = -1;
-    if (!data && fs->gap_at >= 0 && fs->gap.dir == dir) {
+    if (!data && fs->gap_at >= 0 && fs->gap.node == node) {
         /* Gaps back to back are one hole: grow the last record. */
         at = fs->gap_at;
         r.len = fs->gap.len += len;
@@ -349,7 +351,7 @@ static void on_stream(void *user, const struct trawl_flow *f, int dir, const uin
             fs->err = errno ? errno : EIO;
         return;
     }
-    if (!data && (at = ftell(fs->tmp)) >= 0) { fs->gap.dir = dir; fs->gap.len = len; }
+    if (!data && (at = ftell(fs->tmp)) >= 0) { fs->gap.node = node; fs->gap.len = len; }
     fs->gap_at = at;
     if (fwrite(&r, sizeof r, 1, fs->tmp) != 1 || (data && fwrite(data, 1, len, fs->tmp) != len))
         fs->err = errno ? errno : EIO;
@@ -553,7 +555,7 @@ static void print_follow(const struct view *w, FILE *out)
         struct frec r;
         uint8_t buf[4096];       /* a multiple of 16: hex lines never straddle two reads */
         while (fread(&r, sizeof r, 1, fs->tmp) == 1) {
-            int node = r.dir == fs->node0_dir ? 0 : 1;
+            int node = r.node ? 1 : 0;
             const char *indent = node ? "\t" : "";
             if (r.gap) {
                 fprintf(out, "%s[%" PRIu64 " bytes missing in capture]\n", indent, r.len);
