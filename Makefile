@@ -44,13 +44,14 @@ RPATH     = -Wl,-rpath,'$$ORIGIN/../lib'
 # Libraries a plugin links besides libtrawl.
 PLUGIN_LIBS_pcap = -lpcap
 
-.PHONY: all test sanitize bench fuzz install deps demo clean help check-clang oracle
+.PHONY: all test sanitize tsan bench fuzz install deps demo clean help check-clang oracle
 all: $(LIB) $(HOST) $(PLUGIN_SO) $(EMBED)
 
 help:
 	@echo "make [all]        build $(BUILD)/{lib,bin,plugins}"
 	@echo "make test         build and run the CUnit suite and the CLI checks"
 	@echo "make sanitize     the same under ASan+UBSan in build-sanitize/, then its tests"
+	@echo "make tsan         the threaded path under ThreadSanitizer (build-tsan/)"
 	@echo "make bench        throughput and memory on a multi-GB corpus (vs tshark when present)"
 	@echo "make fuzz         run every libFuzzer target for FUZZ_SECONDS each (clang)"
 	@echo "make install      PREFIX=$(PREFIX) DESTDIR=: binary, library, plugins, headers, trawl.pc"
@@ -103,6 +104,12 @@ test: all $(TESTBIN) $(FIXTURE_SO)
 
 sanitize:
 	$(MAKE) BUILD=build-sanitize OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+# The threaded path under ThreadSanitizer: the threads suite (every capture with 1, 2 and 3
+# workers) and the flow-heavy suites, in build-tsan/.
+tsan:
+	$(MAKE) BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread -fno-omit-frame-pointer" all build-tsan/tests/trawl-tests
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" TRAWL_TEST_SUITE=threads ./tests/run-tests.sh build-tsan
 
 check-clang:
 	$(MAKE) BUILD=build-clang CC=clang all build-clang/tests/trawl-tests

@@ -23,6 +23,7 @@ struct trawl_engine *trawl_engine_new(const struct trawl_engine_options *opt)
         if (!opt->size) e->opt.log_level = TRAWL_LOG_WARN;
     }
     e->opt.size = sizeof e->opt;
+    e->want_workers = 1;
     if (registry_builtin(e) < 0 || packet_init(&e->pkt, e) < 0) {
         trawl_engine_free(e);
         return NULL;
@@ -35,6 +36,7 @@ void trawl_engine_free(struct trawl_engine *e)
     if (!e) return;
     if (e->started && !e->finished) trawl_engine_finish(e);
     sinks_free(e);
+    workers_free(e);
     flows_free_worker(&e->pkt);
     records_free_worker(&e->pkt);
     packet_free(&e->pkt);
@@ -53,7 +55,7 @@ void trawl_engine_free(struct trawl_engine *e)
 }
 
 const char *trawl_engine_last_error(const struct trawl_engine *e) { return e->err; }
-const struct trawl_stats *trawl_engine_stats(const struct trawl_engine *e) { return &e->stats; }
+const struct trawl_stats *trawl_engine_stats(const struct trawl_engine *e) { return workers_stats(e); }
 void trawl_engine_set_limit(struct trawl_engine *e, uint64_t n) { e->limit = n; }
 
 void trawl_engine_stop(struct trawl_engine *e)
@@ -157,6 +159,38 @@ static void refresh_wants(struct trawl_engine *e)
     e->wants_dirty = false;
 }
 
+/* The dissection of one frame: everything that may run on a worker thread. */
+void engine_dissect(struct trawl_packet *pkt, const struct trawl_frame *f, const uint8_t *data,
+                    const char *file_name, int64_t rel_ns, int64_t delta_ns)
+{
+    struct trawl_engine *e = pkt->e;
+    packet_reset(pkt, f, data);
+    pkt->in_packet = true;
+    flows_packet_begin(pkt);
+    packet_add_frame_fields(pkt, file_name, rel_ns, delta_ns);
+    uint8_t latch = 0;
+    struct trawl_buf b = trawl_buf_make(data, f->caplen, f->len, &latch);
+    if (f->linktype >= 0)
+        trawl_dissect_table(pkt, (const struct trawl_table *)e->link_table, (uint32_t)f->linktype, &b);
+    packet_add_protocols(pkt);
+    /* tshark's wording, appended to the info column of a broken or cut frame. */
+    if (pkt->errors & TRAWL_BUF_MALFORMED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Malformed Packet]");
+    if (pkt->errors & TRAWL_BUF_TRUNCATED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Packet size limited during capture]");
+    analyzers_packet(pkt);
+}
+
+/* The output of one dissected frame, in frame order (the thread that reads). */
+void engine_emit(struct trawl_engine *e, struct trawl_packet *pkt)
+{
+    if (pkt->errors & TRAWL_BUF_TRUNCATED) e->stats.truncated++;
+    if (pkt->errors & TRAWL_BUF_MALFORMED) e->stats.malformed++;
+    if (pkt->depth_exceeded) e->stats.depth_exceeded++;
+    if (pkt->values_dropped) e->stats.values_dropped++;
+    sinks_emit(e, pkt);
+    pkt->in_packet = false;
+    records_flush(pkt);
+}
+
 static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t *data)
 {
     if (!e->started) return engine_error(e, TRAWL_ESTATE, "trawl_engine_start first");
@@ -170,43 +204,33 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
     if (f->ts_ns > e->stats.last_ts_ns || e->stats.packets == 1) e->stats.last_ts_ns = f->ts_ns;
 
     if (TRAWL_UNLIKELY(e->wants_dirty)) refresh_wants(e);
+    if (TRAWL_UNLIKELY(!e->workers_ready)) workers_start(e);
     /* Timeouts are checked at each new whole second of capture time, before the packet: a
      * fixed point in the frame order, whatever the number of workers. */
     int64_t sec = f->ts_ns >= 0 ? f->ts_ns / 1000000000 : -((-f->ts_ns + 999999999) / 1000000000);
     if (!e->have_tick || sec != e->tick_sec) {
         e->tick_sec = sec;
         e->have_tick = true;
-        e->pkt.in_packet = false;
-        flows_tick(&e->pkt, f->ts_ns);
-    }
-    struct trawl_packet *pkt = &e->pkt;
-    packet_reset(pkt, f, data);
-    pkt->in_packet = true;
-    flows_packet_begin(pkt);
-    packet_add_frame_fields(pkt, trawl_engine_file_name(e, f->file_index), f->ts_ns - e->first_ts,
-                            f->ts_ns - e->prev_ts);
-    e->prev_ts = f->ts_ns;
-    uint8_t latch = 0;
-    struct trawl_buf b = trawl_buf_make(data, f->caplen, f->len, &latch);
-    if (f->linktype < 0 || !trawl_dissect_table(pkt, (const struct trawl_table *)e->link_table,
-                                                (uint32_t)f->linktype, &b)) {
-        if (!trawl_table_get((const struct trawl_table *)e->link_table, (uint32_t)f->linktype)) {
-            e->stats.unknown_linktype++;
-            warn_linktype(e, f);
+        if (e->nworkers > 1) {
+            workers_tick(e, f->ts_ns);
+        } else {
+            e->pkt.in_packet = false;
+            flows_tick(&e->pkt, f->ts_ns);
         }
     }
-    packet_add_protocols(pkt);
-    /* tshark's wording, appended to the info column of a broken or cut frame. */
-    if (pkt->errors & TRAWL_BUF_MALFORMED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Malformed Packet]");
-    if (pkt->errors & TRAWL_BUF_TRUNCATED) trawl_col_append(pkt, TRAWL_COL_INFO, "[Packet size limited during capture]");
-    if (pkt->errors & TRAWL_BUF_TRUNCATED) e->stats.truncated++;
-    if (pkt->errors & TRAWL_BUF_MALFORMED) e->stats.malformed++;
-    if (pkt->depth_exceeded) e->stats.depth_exceeded++;
-    if (pkt->values_dropped) e->stats.values_dropped++;
-    analyzers_packet(pkt);
-    sinks_emit(e, pkt);
-    pkt->in_packet = false;
-    records_flush(pkt);
+    if (f->linktype < 0 || !trawl_table_get((const struct trawl_table *)e->link_table, (uint32_t)f->linktype)) {
+        e->stats.unknown_linktype++;
+        warn_linktype(e, f);
+    }
+    int64_t rel = f->ts_ns - e->first_ts, delta = f->ts_ns - e->prev_ts;
+    e->prev_ts = f->ts_ns;
+    const char *file_name = trawl_engine_file_name(e, f->file_index);
+    if (e->nworkers > 1) {
+        workers_packet(e, f, data, file_name, rel, delta);
+    } else {
+        engine_dissect(&e->pkt, f, data, file_name, rel, delta);
+        engine_emit(e, &e->pkt);
+    }
     if (e->limit && e->stats.packets >= e->limit) e->stop = 1;
     return 0;
 }
@@ -351,7 +375,8 @@ int trawl_engine_finish(struct trawl_engine *e)
         struct trawl_packet *ctx = &e->pkt;
         ctx->in_packet = false;
         ctx->nvals = ctx->nlayers = 0;
-        flows_finish(ctx);
+        if (e->nworkers > 1) workers_finish(e);    /* every worker's flows end; all merged */
+        else flows_finish(ctx);
         analyzers_finish(ctx);
         records_flush(ctx);
     }

@@ -171,6 +171,7 @@ struct trawl_packet {
     /* Per worker: the context that owns the worker's tables (flows, fragments) and counters.
      * A worker may have several packet contexts in flight (threads): they share its home's. */
     struct trawl_packet *home;
+    struct trawl_packet *active;          /* (home only) the context its worker works in now */
     struct trawl_stats *wstats;
     uint32_t worker;                      /* its index (0 without threads) */
     /* flows created by this packet, values that are stream numbers, flows ended (threads:
@@ -213,6 +214,10 @@ struct trawl_engine {
     bool started;
     bool finished;                        /* trawl_engine_finish ran the end of input */
     unsigned nworkers;                    /* 1: no threads (workers.c) */
+    unsigned want_workers;                /* trawl_engine_set_threads (0: one per core) */
+    bool workers_ready;
+    struct workers *workers;
+    struct trawl_stats stats_view;        /* stats summed over the workers */
     int64_t tick_sec;                     /* the whole second of capture time of the last tick */
     bool have_tick;
 
@@ -288,6 +293,19 @@ void packet_add_frame_fields(struct trawl_packet *pkt, const char *file_name, in
                              int64_t delta_ns);
 /* defrag.c */
 void defrag_free(struct trawl_packet *pkt);
+/* engine.c */
+void engine_dissect(struct trawl_packet *pkt, const struct trawl_frame *f, const uint8_t *data,
+                    const char *file_name, int64_t rel_ns, int64_t delta_ns);
+void engine_emit(struct trawl_engine *e, struct trawl_packet *pkt);
+/* workers.c */
+void workers_start(struct trawl_engine *e);
+void workers_tick(struct trawl_engine *e, int64_t now);
+void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const uint8_t *data,
+                    const char *file_name, int64_t rel_ns, int64_t delta_ns);
+void workers_drain(struct trawl_engine *e);
+void workers_finish(struct trawl_engine *e);
+void workers_free(struct trawl_engine *e);
+const struct trawl_stats *workers_stats(const struct trawl_engine *e);
 /* loader.c */
 void loader_free(struct trawl_engine *e);
 const char *engine_option(const struct trawl_engine *e, const char *key);
@@ -302,6 +320,7 @@ void sinks_record(struct trawl_engine *e, const struct trawl_record *r);
 /* record.c */
 int  records_start(struct trawl_engine *e);          /* ids, after field ids */
 void records_flush(struct trawl_packet *pkt);        /* deliver the queue (after the packet's output) */
+void records_deliver_one(struct trawl_packet *ctx, struct trawl_record *r);
 void records_free_worker(struct trawl_packet *pkt);
 void records_free(struct trawl_engine *e);
 void records_purge_plugin(struct trawl_engine *e, struct plugin_entry *pl);

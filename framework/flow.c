@@ -100,7 +100,7 @@ struct trawl_flow {
     struct trawl_flow_info info;
     struct tcp_flow *tcp;
     struct flow_slot *slots;
-    struct trawl_packet *w;         /* the worker that owns it */
+    struct trawl_packet *w;         /* the home context of the worker that owns it */
     uint32_t hist_bits[2];          /* history letters written, per side */
     size_t hist_len;
     size_t mem;
@@ -272,6 +272,7 @@ static void expire(struct trawl_packet *pkt, int64_t now)
 
 void flows_tick(struct trawl_packet *ctx, int64_t now)
 {
+    ctx->home->active = ctx;
     if (ctx->home->flows) expire(ctx, now);
 }
 
@@ -321,6 +322,7 @@ void flows_packet_begin(struct trawl_packet *pkt)
     pkt->vlan = 0;
     pkt->in_stream = false;
     pkt->ncreated = pkt->nstream_vals = 0;
+    pkt->home->active = pkt;
 }
 
 void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
@@ -334,6 +336,7 @@ static int by_first_frame(const void *a, const void *b)
 void flows_finish(struct trawl_packet *pkt)
 {
     struct flow_table *t = pkt->home->flows;
+    pkt->home->active = pkt;
     if (!t) return;
     /* In order of first packet, so the records of the end of input come out in a fixed order. */
     size_t n = t->count, k = 0;
@@ -521,7 +524,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
         reasm_init(&f->tcp->d[0].r);
         reasm_init(&f->tcp->d[1].r);
     }
-    f->w = pkt;
+    f->w = pkt->home;
     f->key = k;
     f->a_is_orig = src_is_a;
     struct trawl_flow_info *in = &f->info;
@@ -537,8 +540,10 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     in->first_frame = in->last_frame = pkt->frame.number;
     in->first_file = in->last_file = pkt->frame.file_index;
     int si = ipproto == 6 ? 0 : ipproto == 17 ? 1 : 2;
-    /* Numbered per worker; with threads the merge renumbers in frame order (tshark's order). */
-    in->stream = (uint64_t)pkt->worker << 48 | t->next_stream[si]++;
+    /* Numbered per worker; with threads the merge renumbers in frame order (tshark's order),
+     * from a provisional number unique across kinds and workers. */
+    in->stream = t->next_stream[si]++;
+    if (pkt->e->nworkers > 1) in->stream |= (uint64_t)si << 56 | (uint64_t)pkt->worker << 48;
     if (pkt->ncreated < ARRAY_SIZE(pkt->created)) pkt->created[pkt->ncreated++] = (struct created_flow){ (uint8_t)si, in->stream };
     else pkt->wstats->flows_unnumbered++;
     f->tclass = class_of(ipproto);
@@ -650,12 +655,14 @@ void *trawl_flow_state(struct trawl_flow *f, const struct trawl_proto *p, size_t
 {
     void *have = trawl_flow_state_peek(f, p);
     if (have || !f || !p) return have;
-    struct proto_entry *pe = registry_proto(f->w->e, p->name);
+    /* Memory is reserved through the context at work on the flow's worker right now. */
+    struct trawl_packet *ctx = f->w->active ? f->w->active : f->w;
+    struct proto_entry *pe = registry_proto(ctx->e, p->name);
     if (!pe || &pe->pub != p) return NULL;
     size_t need = sizeof(struct flow_slot) + size;
-    if (!reserve(f->w, f, need)) return NULL;
+    if (!reserve(ctx, f, need)) return NULL;
     struct flow_slot *s = calloc(1, need);
-    if (!s) { release(f->w, f, need); return NULL; }
+    if (!s) { release(ctx, f, need); return NULL; }
     s->proto = pe;
     s->size = need;
     /* Appended: end callbacks run in the order the states were made. */

@@ -389,3 +389,11 @@ void records_mark_wanted(struct trawl_engine *e, uint8_t *bits, const char *type
     for (size_t i = 0; i < e->nrtypes; i++)
         if (!strcmp(e->rtypes[i]->pub.name, type)) mark(e, bits, (uint32_t)i);
 }
+
+/* One record taken off a queue by the worker merge (workers.c): to the analyzers, sinks and
+ * callback, then recycled into ctx. */
+void records_deliver_one(struct trawl_packet *ctx, struct trawl_record *r)
+{
+    deliver(ctx, r);
+    recycle(ctx, r);
+}

@@ -42,6 +42,7 @@ struct opts {
     const char *only, *iface, *filter, *output, *profile, *write_file;
     long long count;
     int snaplen;
+    long threads;           /* --threads: -1 = one per core */
     bool promisc, quiet, verbose, hex, stats, list_ifaces;
     int log_level;
 };
@@ -162,6 +163,8 @@ static void usage(FILE *f)
 "                     zeek[:DIR] (Zeek TSV logs), csv[:DIR] (a file per record type);\n"
 "                     repeatable; with no -T, -V or -x the packets are not printed\n"
 "  --stats            counters at the end (packets, bytes, time range, skipped)\n"
+"  --threads N        worker threads (default: one per core); the output is the same\n"
+"                     for any N (live capture and -z use one)\n"
 "  -z conv,TYPE       a conversation table after the packets, TYPE eth|ip|ipv6|tcp|udp\n"
 "                     (tshark's layout; with -q only the tables); repeatable\n"
 "  -z follow,tcp,MODE,N  the bytes of TCP stream N (tcp.stream) in order, per side,\n"
@@ -311,7 +314,7 @@ static void list_tables(struct trawl_engine *e)
 /* ---- main ----------------------------------------------------------------------------------- */
 
 enum { OPT_ENABLE = 256, OPT_DISABLE, OPT_ONLY, OPT_PROFILE, OPT_STATS, OPT_HELP, OPT_VERSION,
-       OPT_HEUR_OFF, OPT_HEUR_ON, OPT_RECORDS };
+       OPT_HEUR_OFF, OPT_HEUR_ON, OPT_RECORDS, OPT_THREADS };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -321,7 +324,7 @@ static int parse(int argc, char **argv, struct opts *o)
         { "profile", required_argument, 0, OPT_PROFILE }, { "stats", no_argument, 0, OPT_STATS },
         { "disable-heuristic", required_argument, 0, OPT_HEUR_OFF },
         { "enable-heuristic", required_argument, 0, OPT_HEUR_ON },
-        { "records", required_argument, 0, OPT_RECORDS },
+        { "records", required_argument, 0, OPT_RECORDS }, { "threads", required_argument, 0, OPT_THREADS },
         { "help", no_argument, 0, OPT_HELP }, { "version", no_argument, 0, OPT_VERSION }, { 0, 0, 0, 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "r:i:f:c:s:pT:e:E:VxqnO:d:P:o:G:DY:w:z:", lo, NULL)) != -1) {
@@ -363,6 +366,15 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_RECORDS: sl_add(&o->records, optarg); break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_STATS: o->stats = true; break;
+        case OPT_THREADS: {
+            char *end;
+            o->threads = strtol(optarg, &end, 10);
+            if (*end || o->threads < 1 || o->threads > 64) {
+                fprintf(stderr, "trawl: --threads %s: expected a number from 1 to 64\n", optarg);
+                return -1;
+            }
+            break;
+        }
         case OPT_HELP: usage(stdout); exit(0);
         case OPT_VERSION: printf("trawl %s (SDK ABI %d.%d)\n", TRAWL_VERSION, TRAWL_ABI_MAJOR, TRAWL_ABI_MINOR); exit(0);
         default: usage(stderr); return -1;
@@ -595,6 +607,10 @@ static int run_main(int argc, char **argv, struct opts *o)
         trawl_engine_free(e);
         return 1;
     }
+    /* Worker threads: one per core unless asked (the engine keeps one for live capture and for
+     * the -z views, whose callbacks see flows). */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    trawl_engine_set_threads(e, o->threads > 0 ? (unsigned)o->threads : ncpu > 0 ? (unsigned)ncpu : 1);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -646,6 +662,19 @@ static int run_main(int argc, char **argv, struct opts *o)
                     (unsigned long long)st->defrag_held, (unsigned long long)st->defrag_rejected,
                     (unsigned long long)st->defrag_overlaps, (unsigned long long)st->defrag_conflicts,
                     (unsigned long long)st->defrag_duplicates, (unsigned long long)st->defrag_peak_bytes);
+        if (st->flows)
+            fprintf(stderr, "trawl: flows: %llu created, %llu timed out, %llu evicted by the caps, %llu refused; "
+                    "at most %llu at once in %.1f MiB\n",
+                    (unsigned long long)st->flows, (unsigned long long)st->flows_timed_out,
+                    (unsigned long long)st->flows_evicted, (unsigned long long)st->flows_refused,
+                    (unsigned long long)st->flows_peak, st->flow_mem_peak / 1048576.0);
+        if (st->tcp_gap_bytes || st->tcp_capped_bytes || st->tcp_pdu_dropped)
+            fprintf(stderr, "trawl: reassembly: %llu bytes never captured (gaps), %llu given up at the caps, "
+                    "%llu of PDUs past reasm.max_pdu\n", (unsigned long long)st->tcp_gap_bytes,
+                    (unsigned long long)st->tcp_capped_bytes, (unsigned long long)st->tcp_pdu_dropped);
+        if (st->records || st->records_dropped)
+            fprintf(stderr, "trawl: records: %llu written, %llu dropped (no memory)\n",
+                    (unsigned long long)st->records, (unsigned long long)st->records_dropped);
     }
     if (st->depth_exceeded)
         fprintf(stderr, "trawl: warning: %llu frames nested deeper than %d layers were cut there\n",
