@@ -10,7 +10,9 @@
 #   BENCH_REPEAT=1               runs per measurement; the fastest is kept
 #
 # Runs, each timed by /usr/bin/time (Debian package `time`) for wall time and peak RSS:
-#   trawl -T fields -e <22 L2-L4 fields>, trawl -T json, trawl -q (no per-packet output),
+#   trawl -T fields -e <22 L2-L4 fields> with 1 and 2 worker threads, trawl -T json, trawl -q
+#   (no per-packet output: flows, reassembly, analyzers) with 1 and 2 threads, conn records
+#   written as Zeek logs,
 #   trawl --profile l2-l4 (the same fields with only the layer 2-4 plugins loaded),
 #   all > /dev/null, on both corpora; tshark -T fields with the same fields on the small one.
 # The corpora are read once before timing so every run reads from the page cache.
@@ -97,9 +99,12 @@ done
 
 for c in "$SMALL:$SMALLF" "$BIG:$BIGF"; do
     cl=${c%%:*}; cf=${c#*:}
-    measure "trawl -T fields (L2-L4)" "$cl" "$cf" "$TRAWL" -r "$cf" -T fields "${EARGS[@]}"
-    measure "trawl -T json" "$cl" "$cf" "$TRAWL" -r "$cf" -T json
-    measure "trawl -q (analysis only)" "$cl" "$cf" "$TRAWL" -r "$cf" -q
+    measure "trawl -T fields (L2-L4)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -T fields "${EARGS[@]}"
+    measure "trawl -T fields, 2 threads" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 2 -T fields "${EARGS[@]}"
+    measure "trawl -T json" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -T json
+    measure "trawl -q (analysis only)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -q
+    measure "trawl -q, 2 threads" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 2 -q
+    measure "trawl conn records (zeek)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 --records "zeek:$DIR/zeek-logs"
     [ -f samples/profiles/l2-l4.profile ] &&
         measure "trawl --profile l2-l4" "$cl" "$cf" "$TRAWL" --profile samples/profiles/l2-l4.profile -r "$cf"
 done
@@ -160,8 +165,11 @@ END {
     t = mbs["trawl -T fields (L2-L4)", small]; s = mbs["tshark -T fields (L2-L4)", small]
     if (s > 0) printf "trawl/tshark, -T fields with the same 22 fields on the %s corpus: %.1fx (%.1f vs %.1f MB/s)\n", small, t / s, t, s
     print note
+    f1 = mbs["trawl -T fields (L2-L4)", big]; f2 = mbs["trawl -T fields, 2 threads", big]
+    q1 = mbs["trawl -q (analysis only)", big]; q2 = mbs["trawl -q, 2 threads", big]
+    if (f1 > 0 && q1 > 0) printf "2 threads vs 1 on the %s corpus: -T fields %.2fx, -q %.2fx\n", big, f2 / f1, q2 / q1
     printf "memory flat in file size (peak RSS, %s -> %s corpus):\n", small, big
-    n = split("trawl -T fields (L2-L4)|trawl -T json|trawl -q (analysis only)|trawl --profile l2-l4", L, "|")
+    n = split("trawl -T fields (L2-L4)|trawl -T json|trawl -q (analysis only)|trawl conn records (zeek)|trawl --profile l2-l4", L, "|")
     for (i = 1; i <= n; i++) if ((L[i], big) in rss)
         printf "  %-27s %7.1f -> %7.1f MiB\n", L[i], rss[L[i], small], rss[L[i], big]
 }'
