@@ -272,6 +272,7 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
     struct cap_packet cp;
     int rc = 0;
     e->stop = 0;
+    e->data_stable = cap_stable(r);     /* workers may use the mapped bytes in place */
     while (!e->stop && (rc = cap_next(r, &cp)) == 1) {
         struct trawl_frame f = {
             .number = 0, .ts_ns = cp.ts_ns, .caplen = cp.caplen, .len = cp.len,
@@ -289,6 +290,8 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
         engine_log(e, TRAWL_LOG_ERROR, NULL, "%s", cap_error(r));
         result = engine_error(e, TRAWL_EFORMAT, "%s", cap_error(r));
     }
+    workers_drain(e);                   /* nothing in flight may point into the file now */
+    e->data_stable = false;
     cap_close(r);
     return result;
 }

@@ -216,6 +216,7 @@ struct trawl_engine {
     unsigned nworkers;                    /* 1: no threads (workers.c) */
     unsigned want_workers;                /* trawl_engine_set_threads (0: one per core) */
     bool workers_ready;
+    bool data_stable;                     /* packet bytes outlive the read loop (mapped file) */
     struct workers *workers;
     struct trawl_stats stats_view;        /* stats summed over the workers */
     int64_t tick_sec;                     /* the whole second of capture time of the last tick */

@@ -46,6 +46,7 @@ struct item {
     struct trawl_frame frame;
     const char *file_name;
     int64_t rel_ns, delta_ns, tick_ns;
+    const uint8_t *data;              /* the frame's bytes: in a mapped file, or in buf */
     uint8_t *buf;                     /* the frame's bytes (and comment), copied */
     size_t cap;
     atomic_int done;
@@ -142,7 +143,7 @@ static void work(struct item *it)
 {
     switch (it->kind) {
     case ITEM_PACKET:
-        engine_dissect(&it->pkt, &it->frame, it->buf, it->file_name, it->rel_ns, it->delta_ns);
+        engine_dissect(&it->pkt, &it->frame, it->data, it->file_name, it->rel_ns, it->delta_ns);
         break;
     case ITEM_TICK:
         it->pkt.in_packet = true;              /* records wait for the merge */
@@ -519,6 +520,17 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
     /* The reading thread (worker 0) also reads, copies and merges: it takes a smaller share. */
     struct worker *w = h % 1000 < ws->share0 ? &ws->w[0] : &ws->w[1 + (h >> 10) % (ws->n - 1)];
     struct item *it = take_free(e, w);
+    it->frame = *f;
+    it->kind = ITEM_PACKET;
+    it->file_name = file_name;
+    it->rel_ns = rel_ns;
+    it->delta_ns = delta_ns;
+    if (e->data_stable) {                            /* a mapped file: no copy */
+        it->data = data;
+        push(e, w, it);
+        while (emit_head(e, false)) {}
+        return;
+    }
     size_t need = (size_t)f->caplen + (f->comment ? f->comment_len : 0) + 1;
     if (need > it->cap) {
         size_t nc = it->cap ? it->cap : 2048;
@@ -535,15 +547,11 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
         it->cap = nc;
     }
     if (f->caplen) memcpy(it->buf, data, f->caplen);
-    it->frame = *f;
+    it->data = it->buf;
     if (f->comment) {
         memcpy(it->buf + f->caplen, f->comment, f->comment_len);
         it->frame.comment = (const char *)it->buf + f->caplen;
     }
-    it->kind = ITEM_PACKET;
-    it->file_name = file_name;
-    it->rel_ns = rel_ns;
-    it->delta_ns = delta_ns;
     push(e, w, it);
     while (emit_head(e, false)) {}
 }

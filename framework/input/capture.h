@@ -52,6 +52,8 @@ int32_t cap_linktype(const struct cap_reader *r);   /* first interface's link ty
 unsigned cap_ts_precision(const struct cap_reader *r); /* 6 or 9 (decimal digits of the file's time resolution; pcapng: the finest seen) */
 uint32_t cap_snaplen(const struct cap_reader *r);
 void cap_close(struct cap_reader *r);
+/* Packets' bytes stay valid until cap_close (the file is mapped), not only until cap_next. */
+int cap_stable(const struct cap_reader *r);
 
 /* Added. pcapng Decryption Secrets Blocks (e.g. a TLS key log) reach fn in file order, before
  * the packets that follow them; data is valid during the call only. Register right after open:
@@ -86,6 +88,7 @@ struct cap_reader {
     FILE    *f;
     int      own;
     int      greedy;      /* fill the whole buffer per read (regular files, fds) */
+    int      mapped;      /* buf is the whole file, mmap'd: packet bytes stay valid until close */
     int      eof;
     int      ioerr;       /* errno of a failed read, 0 if none */
     /* Buffer: bytes [pos, end) are unread; buf[0] is at file offset base. */
