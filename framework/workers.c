@@ -525,8 +525,13 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
     it->file_name = file_name;
     it->rel_ns = rel_ns;
     it->delta_ns = delta_ns;
-    if (e->data_stable) {                            /* a mapped file: no copy */
+    /* A mapped file's packet bytes are used in place; a comment is the reader's (copied). */
+    if (e->data_stable && (!f->comment || f->comment_len + 1 <= it->cap)) {
         it->data = data;
+        if (f->comment) {
+            memcpy(it->buf, f->comment, f->comment_len);
+            it->frame.comment = (const char *)it->buf;
+        }
         push(e, w, it);
         while (emit_head(e, false)) {}
         return;
