@@ -109,6 +109,17 @@ for c in "$SMALL:$SMALLF" "$BIG:$BIGF"; do
         measure "trawl --profile l2-l4" "$cl" "$cf" "$TRAWL" --profile samples/profiles/l2-l4.profile -r "$cf"
 done
 
+# The same output with 1 and 2 worker threads, on the small corpus (flows, timeouts, stream
+# numbers, conn records).
+SAME="no"
+o1=$("$TRAWL" -r "$SMALLF" --threads 1 -T fields -e frame.number -e tcp.stream -e udp.stream -e ip.src \
+      --records "json:$DIR/rec1.json" 2>/dev/null | md5sum)
+o2=$("$TRAWL" -r "$SMALLF" --threads 2 -T fields -e frame.number -e tcp.stream -e udp.stream -e ip.src \
+      --records "json:$DIR/rec2.json" 2>/dev/null | md5sum)
+[ "$o1" = "$o2" ] && cmp -s "$DIR/rec1.json" "$DIR/rec2.json" && SAME="yes"
+rm -f "$DIR/rec1.json" "$DIR/rec2.json"
+[ "$SAME" = yes ] || failed=1
+
 # Memory under caps: a SYN flood (one new flow per packet) and a fragment flood (first fragments
 # that never complete), each with a cap well below what holding everything would take.
 FLOOD=${FLOOD:-$BUILD/tests/gen-flood}
@@ -173,6 +184,7 @@ END {
     for (i = 1; i <= n; i++) if ((L[i], big) in rss)
         printf "  %-27s %7.1f -> %7.1f MiB\n", L[i], rss[L[i], small], rss[L[i], big]
 }'
+echo "output identical with 1 and 2 threads on the $SMALL corpus (fields incl. tcp.stream/udp.stream, conn records): $SAME"
 echo
 echo "memory under caps (peak RSS includes ~10 MiB of program and buffers; 'under' allows 32 MiB above the cap):"
 printf '  %s\n' "${MEMROWS[@]}"
