@@ -71,6 +71,8 @@ struct tcp_dir {
     uint32_t syn_seq;
     bool fin, rst;
     uint32_t fin_seq;               /* the FIN's sequence number (it takes one, carries no byte) */
+    bool ack_pending;               /* the peer acknowledged up to pending_ack, past what we saw, */
+    uint32_t pending_ack;           /* with nothing held beyond: the bytes may still come */
     uint32_t next_seq;              /* highest seq + len seen (for tshark's analysis flags) */
     bool next_valid;
     uint8_t *pend;                  /* bytes the stream dissector has not used yet */
@@ -950,7 +952,10 @@ static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f)
     for (int dir = 0; dir < 2; dir++) {
         struct deliver_ctx c = { pkt, f, dir };
         struct reasm_out out = { on_data, on_gap, &c };
-        reasm_flush(&f->tcp->d[dir].r, &pkt->home->flows->pool, &out);
+        struct tcp_dir *td = &f->tcp->d[dir];
+        if (td->ack_pending) reasm_ack(&td->r, &pkt->home->flows->pool, &out, td->pending_ack);
+        td->ack_pending = false;
+        reasm_flush(&td->r, &pkt->home->flows->pool, &out);
     }
     pkt->muted = muted;
     pkt->nvals = nvals;
@@ -1260,6 +1265,17 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         if ((r & REASM_RETRANS) && !(r & (REASM_IN_ORDER | REASM_HELD)) && res)
             res->analysis |= TRAWL_TCP_RETRANSMISSION;
         if (res && (r & REASM_HELD)) res->analysis |= TRAWL_TCP_OUT_OF_ORDER;
+        /* An acknowledged hole is real once bytes beyond it arrive; filled in order, it was not. */
+        if (d->ack_pending) {
+            if (r & REASM_HELD) {
+                uint64_t before = d->r.gap_bytes;
+                reasm_ack(&d->r, &t->pool, &out, d->pending_ack);
+                if (res && d->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
+                d->ack_pending = false;
+            } else if (reasm_offset(&d->r, d->pending_ack) <= d->r.next) {
+                d->ack_pending = false;
+            }
+        }
         if (res && (r & REASM_OVERLAP)) res->analysis |= TRAWL_TCP_OVERLAP;
         if (res && (r & REASM_CONFLICT)) res->analysis |= TRAWL_TCP_OVERLAP_CONFLICT;
     }
@@ -1271,7 +1287,15 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         /* An ACK of the peer's FIN covers its sequence number, not a byte. */
         uint32_t ack = seg->ack;
         if (peer->fin && (int32_t)(ack - peer->fin_seq) > 0) ack = peer->fin_seq;
-        reasm_ack(&peer->r, &t->pool, &out, ack);
+        /* With bytes held past the hole, it is a gap now. With none, the capture may simply
+         * have the data after this ACK (capture order is not the wire's): wait for it. */
+        if (peer->r.segs) {
+            reasm_ack(&peer->r, &t->pool, &out, ack);
+        } else if (reasm_offset(&peer->r, ack) > peer->r.next &&
+                   (!peer->ack_pending || (int32_t)(ack - peer->pending_ack) > 0)) {
+            peer->ack_pending = true;
+            peer->pending_ack = ack;
+        }
         if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
     }
     if (t->pool.capped != pkt->wstats->tcp_capped_bytes) pkt->wstats->tcp_capped_bytes = t->pool.capped;

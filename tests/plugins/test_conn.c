@@ -613,8 +613,11 @@ static unsigned check_baseline(const char *capture, const char *baseline, const 
         for (int k = 0; k < nv; k++) {
             bool cmp = false;
             for (const char *const *c = compared; *c; c++) cmp |= !strcmp(*c, names[k]);
-            /* service only where we have its dissector (it named the flow) */
-            if (!strcmp(names[k], "service") && *trawl_test_record_value(t, "conn", (unsigned)rec, "service")) cmp = true;
+            /* service only where we have its dissector (it named the flow) and Zeek had its
+             * analyzer (a "-" from a bare-mode baseline, zeek -b, says nothing). */
+            if (!strcmp(names[k], "service") && *trawl_test_record_value(t, "conn", (unsigned)rec, "service") &&
+                strcmp(v[k], "-"))
+                cmp = true;
             if (!cmp) continue;
             char ours[256];
             zeek_form(names[k], trawl_test_record_value(t, "conn", (unsigned)rec, names[k]), ours, sizeof ours);
