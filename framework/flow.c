@@ -121,6 +121,17 @@ struct flow_table {
     struct reasm_pool pool;
     struct trawl_flow *spare[2];    /* ended flows kept for reuse: [0] others, [1] TCP */
     size_t nspare[2];
+    /* Numbers of flows that ended idle: the same conversation coming back keeps its
+     * tcp.stream/udp.stream, as in tshark (Zeek makes a new connection of it: a new flow). */
+    struct remembered *rem_by_key, *rem_oldest, *rem_newest;
+    size_t nrem, max_rem;
+};
+
+struct remembered {
+    struct flow_key key;
+    uint64_t stream;
+    struct remembered *older, *newer;
+    UT_hash_handle hh;
 };
 
 #define SPARE_MAX 4096              /* flows kept for reuse per kind (not counted as held) */
@@ -147,6 +158,7 @@ static struct flow_table *table_new(struct trawl_packet *pkt)
     if (pdu > pkt->arena_cap / 2) pdu = pkt->arena_cap / 2;
     t->max_pdu = (uint32_t)pdu;
     t->cid_seed = (uint16_t)engine_option_u64(e, "flow.community_id_seed", 0, 0, 65535);
+    t->max_rem = (size_t)engine_option_u64(e, "flow.remember", 65536, 0, 1u << 26);
     t->now = INT64_MIN;
     return t;
 }
@@ -192,9 +204,10 @@ static void touch(struct flow_table *t, struct trawl_flow *f, enum tclass c)
 
 static void stream_flush(struct trawl_packet *pkt, struct trawl_flow *f);
 
-/* With threads, the merge forgets an ended flow's number after this context's output. */
-static void ended_log(struct trawl_packet *pkt, const struct trawl_flow *f)
+/* A number nobody will show again: with threads, the merge may forget it. */
+static void number_dies(struct trawl_packet *pkt, uint64_t stream)
 {
+    if (pkt->e->nworkers <= 1) return;
     if (pkt->nended == pkt->capended) {
         size_t nc = pkt->capended ? pkt->capended * 2 : 64;
         uint64_t *ne = realloc(pkt->ended, nc * sizeof *ne);
@@ -202,7 +215,43 @@ static void ended_log(struct trawl_packet *pkt, const struct trawl_flow *f)
         pkt->ended = ne;
         pkt->capended = nc;
     }
-    pkt->ended[pkt->nended++] = f->info.stream;
+    pkt->ended[pkt->nended++] = stream;
+}
+
+static void forget(struct flow_table *t, struct remembered *r)
+{
+    HASH_DEL(t->rem_by_key, r);
+    if (r->older) r->older->newer = r->newer; else t->rem_oldest = r->newer;
+    if (r->newer) r->newer->older = r->older; else t->rem_newest = r->older;
+    t->nrem--;
+    free(r);
+}
+
+/* Keep an idle-ended flow's number; false when it cannot be kept (then it dies). */
+static bool remember(struct trawl_packet *pkt, const struct trawl_flow *f)
+{
+    struct flow_table *t = pkt->home->flows;
+    if (!t->max_rem) return false;
+    if (t->nrem >= t->max_rem) {
+        struct remembered *old = t->rem_oldest;
+        number_dies(pkt, old->stream);
+        forget(t, old);
+    }
+    struct remembered *r = malloc(sizeof *r);
+    if (!r) return false;
+    r->key = f->key;
+    r->stream = f->info.stream;
+    r->newer = NULL;
+    r->older = t->rem_newest;
+    struct remembered *dup = NULL;
+    HASH_FIND(hh, t->rem_by_key, &r->key, sizeof r->key, dup);
+    if (dup) { number_dies(pkt, dup->stream); forget(t, dup); }
+    HASH_ADD(hh, t->rem_by_key, key, sizeof r->key, r);
+    if (t->rem_newest) t->rem_newest->newer = r;
+    else t->rem_oldest = r;
+    t->rem_newest = r;
+    t->nrem++;
+    return true;
 }
 
 static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_flow_end why)
@@ -220,7 +269,8 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
         const struct trawl_stream_ops *ops = ops_of(f->tcp->svc);
         if (ops && ops->end) ops->end(pkt, f, NULL, f->tcp->svc->state);
     }
-    if (pkt->e->nworkers > 1) ended_log(pkt, f);
+    bool idle = why == TRAWL_FLOW_END_TIMEOUT || why == TRAWL_FLOW_END_CLOSED || why == TRAWL_FLOW_END_EVICTED;
+    if (!(idle && remember(pkt, f))) number_dies(pkt, f->info.stream);
     /* A flow known only from ICMP errors' quotes had no packet of its own: nothing to report. */
     if (f->info.pkts[0] || f->info.pkts[1]) {
         analyzers_flow(pkt, f, true);
@@ -369,6 +419,8 @@ void flows_free_worker(struct trawl_packet *pkt)
     }
     for (int k = 0; k < 2; k++)
         for (struct trawl_flow *x = t->spare[k], *n; x; x = n) { n = x->next; free(x); }
+    for (struct remembered *r = t->rem_oldest, *n; r; r = n) { n = r->newer; free(r); }
+    HASH_CLEAR(hh, t->rem_by_key);
     free(t);
     pkt->home->flows = NULL;
 }
@@ -469,7 +521,7 @@ static void make_uid(struct trawl_flow *f, uint32_t keyhash)
 /* Find (or make) the flow of the packet's addresses and these ports. *dir is the packet's
  * direction in it. Counts nothing. NULL without addresses, or when the caps refuse it. */
 static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint16_t sport,
-                                 uint16_t dport, bool create, int *dir, bool *created)
+                                 uint16_t dport, bool create, bool new_conv, int *dir, bool *created)
 {
     bool quote = pkt->quote_depth > 0;
     uint8_t fam = quote ? pkt->q_family : pkt->addr_family;
@@ -542,12 +594,21 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     in->first_frame = in->last_frame = pkt->frame.number;
     in->first_file = in->last_file = pkt->frame.file_index;
     int si = ipproto == 6 ? 0 : ipproto == 17 ? 1 : 2;
-    /* Numbered per worker; with threads the merge renumbers in frame order (tshark's order),
-     * from a provisional number unique across kinds and workers. */
-    in->stream = t->next_stream[si]++;
-    if (pkt->e->nworkers > 1) in->stream |= (uint64_t)si << 56 | (uint64_t)pkt->worker << 48;
-    if (pkt->ncreated < ARRAY_SIZE(pkt->created)) pkt->created[pkt->ncreated++] = (struct created_flow){ (uint8_t)si, in->stream };
-    else pkt->wstats->flows_unnumbered++;
+    /* The number of this conversation when it went idle before (unless a SYN opens a new one);
+     * else a new one: numbered per worker, renumbered by the merge in frame order with threads
+     * (from a provisional number unique across kinds and workers). */
+    struct remembered *rem = NULL;
+    if (t->rem_by_key) HASH_FIND(hh, t->rem_by_key, &k, sizeof k, rem);
+    if (rem && !new_conv) {
+        in->stream = rem->stream;
+        forget(t, rem);
+    } else {
+        if (rem) { number_dies(pkt, rem->stream); forget(t, rem); }
+        in->stream = t->next_stream[si]++;
+        if (pkt->e->nworkers > 1) in->stream |= (uint64_t)si << 56 | (uint64_t)pkt->worker << 48;
+        if (pkt->ncreated < ARRAY_SIZE(pkt->created)) pkt->created[pkt->ncreated++] = (struct created_flow){ (uint8_t)si, in->stream };
+        else pkt->wstats->flows_unnumbered++;
+    }
     f->tclass = class_of(ipproto);
     HASH_ADD_BYHASHVALUE(hh, t->by_key, key, sizeof k, kh, f);
     make_uid(f, kh);
@@ -617,7 +678,7 @@ struct trawl_flow *trawl_flow_get(struct trawl_packet *pkt, uint8_t ipproto, uin
     bool created;
     bool quote = pkt->quote_depth > 0;
     /* Made from a quote too, as tshark does (it numbers the quoted conversation). */
-    struct trawl_flow *f = lookup(pkt, ipproto, sport, dport, true, &dir, &created);
+    struct trawl_flow *f = lookup(pkt, ipproto, sport, dport, true, false, &dir, &created);
     if (!f) return NULL;
     if (quote) { f->info.icmp_errors++; return f; }   /* an ICMP error about this flow */
     count(pkt, f, dir, created);
@@ -1188,12 +1249,13 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
     int dir;
     bool created;
     if (pkt->quote_depth) {
-        struct trawl_flow *qf = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
+        struct trawl_flow *qf = lookup(pkt, 6, seg->sport, seg->dport, true, false, &dir, &created);
         if (qf) qf->info.icmp_errors++;
         return qf;
     }
     uint16_t fl = seg->flags;
-    struct trawl_flow *f = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
+    bool syn_only = (fl & (TH_SYN | TH_ACK)) == TH_SYN;
+    struct trawl_flow *f = lookup(pkt, 6, seg->sport, seg->dport, true, syn_only, &dir, &created);
     if (!f) return NULL;
     /* A new SYN where this side's base differs, or on a closed connection: the ports were
      * reused (tshark starts a new tcp.stream; Zeek a new connection). */
@@ -1201,7 +1263,7 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         struct tcp_dir *d = &f->tcp->d[dir];
         if ((d->seen && d->isn != seg->seq) || f->tclass == TC_TCP_CLOSED) {
             flow_end(pkt, f, TRAWL_FLOW_END_REUSED);
-            f = lookup(pkt, 6, seg->sport, seg->dport, true, &dir, &created);
+            f = lookup(pkt, 6, seg->sport, seg->dport, true, true, &dir, &created);
             if (!f) return NULL;
             if (res) res->analysis |= TRAWL_TCP_PORT_REUSED;
         }

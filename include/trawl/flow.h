@@ -26,7 +26,9 @@
  * flow.timeout.udp (60), flow.timeout.icmp (60), flow.timeout.other (60), flow.max (flows per
  * worker, 1M), flow.memcap (bytes of flows, their state and reassembly buffers, 1G),
  * reasm.max_flow (bytes held out of order per direction, 1M), reasm.max_pdu (bytes a stream
- * dissector may ask to be kept for one PDU, 1M), flow.community_id_seed (0).
+ * dissector may ask to be kept for one PDU, 1M), flow.community_id_seed (0), flow.remember (the
+ * stream numbers of idle-ended flows kept so that a conversation coming back keeps its number, as
+ * in tshark, 65536).
  */
 #ifndef TRAWL_FLOW_H
 #define TRAWL_FLOW_H
