@@ -1,7 +1,8 @@
 /* record.c — record types, building records, and routing them to analyzers, sinks and the
  * embedder's callback.
  *
- * A record type registers a protocol of the same name whose fields are its columns
+ * A record type registers a protocol of the same name (NAME.record when a dissector has the
+ * name) whose fields are its columns
  * ("conn.uid"), so records share the field registry (ids, `trawl fields`, formatting) with
  * packets. Records made while a packet is dissected wait in the worker's queue until the
  * packet's own output is done (records_flush); others go out at once. Record objects and their
@@ -60,12 +61,19 @@ const struct trawl_record_type *trawl_record_register(struct trawl_init *ctx,
         for (unsigned j = 0; j < i; j++)
             if (!strcmp(def->fields[i].name, def->fields[j].name)) return rt_fail(ctx, "a column is declared twice", def->name);
     }
-    struct record_type_entry *t = calloc(1, sizeof *t);
+    size_t nl = strlen(def->name);
+    struct record_type_entry *t = calloc(1, sizeof *t + nl + sizeof ".record");
     if (!t || !(t->fdefs = calloc(def->nfields, sizeof *t->fdefs))) {
         free(t);
         return rt_fail(ctx, "out of memory", def->name);
     }
-    size_t nl = strlen(def->name);
+    /* The columns' protocol takes the record's name, or NAME.record when the dissector that
+     * makes the records registered that name first ("dns", "http"). */
+    char *pname = (char *)(t + 1);
+    struct proto_entry *same = NULL;
+    HASH_FIND_STR(ctx->e->protos_by_name, def->name, same);
+    memcpy(pname, def->name, nl + 1);
+    if (same) memcpy(pname + nl, ".record", sizeof ".record");
     for (unsigned i = 0; i < def->nfields; i++) {
         const struct trawl_record_field *c = &def->fields[i];
         size_t cl = strlen(c->name);
@@ -79,7 +87,7 @@ const struct trawl_record_type *trawl_record_register(struct trawl_init *ctx,
     }
     t->def = def;
     t->owner = ctx->plugin;
-    t->pdef = (struct trawl_proto_def){ .name = def->name, .long_name = def->desc && *def->desc ? def->desc : def->name,
+    t->pdef = (struct trawl_proto_def){ .name = pname, .long_name = def->desc && *def->desc ? def->desc : def->name,
                                         .fields = t->fdefs, .nfields = def->nfields };
     HASH_ADD_KEYPTR(hh, ctx->e->rtypes_by_name, def->name, nl, t);
     const struct trawl_proto *p = trawl_proto_register(ctx, &t->pdef, NULL);
