@@ -53,9 +53,9 @@ enum {
 #define STR(n, d) { .name = n, .desc = d, .type = TRAWL_FT_STRING }
 #define MARK(n, d) { .name = n, .desc = d, .type = TRAWL_FT_NONE }
 static const struct trawl_field_def fields[F_COUNT] = {
-    [F_NOTIFICATION] = { .name = "http.notification", .desc = "TRUE if HTTP notification", .type = TRAWL_FT_BOOL },
-    [F_RESPONSE]     = { .name = "http.response", .desc = "TRUE if HTTP response", .type = TRAWL_FT_BOOL },
-    [F_REQUEST]      = { .name = "http.request", .desc = "TRUE if HTTP request", .type = TRAWL_FT_BOOL },
+    [F_NOTIFICATION] = { .name = "http.notification", .desc = "Notification", .type = TRAWL_FT_BOOL },
+    [F_RESPONSE]     = { .name = "http.response", .desc = "Response", .type = TRAWL_FT_BOOL },
+    [F_REQUEST]      = { .name = "http.request", .desc = "Request", .type = TRAWL_FT_BOOL },
     [F_METHOD]       = STR("http.request.method", "Request Method"),
     [F_URI]          = STR("http.request.uri", "Request URI"),
     [F_URI_PATH]     = STR("http.request.uri.path", "Request URI Path"),
@@ -1129,6 +1129,10 @@ static bool msg_begin(struct call *c, const uint8_t *h, uint32_t hl, bool leadin
     struct hdir *d = &fs->d[c->dir];
     struct framing fr;
     read_framing(h, hl, &fr);
+    /* Decoding is the costly part: only for the records' lengths and the failure marker. */
+    if ((fr.coding == CODING_GZIP || fr.coding == CODING_DEFLATE) &&
+        !trawl_record_wanted(c->ctx, c->st->rec) && !trawl_wants(c->pkt, F_DECOMPRESSION_FAILED))
+        fr.coding = CODING_OTHER;
     d->active = true;
     d->kind = (uint8_t)fr.kind;
     d->hdr_live = h;
