@@ -111,6 +111,15 @@ void body_feed(struct http_body *bd, const uint8_t *p, uint32_t n, uint64_t max_
     }
 }
 
+void body_hole(struct http_body *bd)
+{
+    if (bd->coding != CODING_GZIP && bd->coding != CODING_DEFLATE) return;
+    body_end(bd);
+    if (bd->zstate == Z_FAILED || bd->zstate == Z_CAPPED) return;
+    if (bd->decoded == 0) bd->coding = CODING_OTHER;    /* nothing decoded: count what came */
+    else bd->zstate = Z_DONE;
+}
+
 uint64_t body_length(const struct http_body *bd)
 {
     if (bd->coding == CODING_OTHER) return bd->raw;

@@ -1432,8 +1432,7 @@ static void http_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, ui
     case ST_BODY:
     case ST_CHUNK_DATA: {
         d->gap = true;
-        body_end(&d->body);                    /* a decoder cannot go on after a hole */
-        if (d->body.coding != CODING_IDENTITY) d->body.coding = CODING_OTHER;
+        body_hole(&d->body);
         if (len < d->remaining) { d->remaining -= len; return; }
         if (len == d->remaining && d->state == ST_CHUNK_DATA) { d->remaining = 0; d->state = ST_CHUNK_CRLF; return; }
         /* The body ended inside the hole: exactly at its end, the next bytes start the next
@@ -1446,8 +1445,7 @@ static void http_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, ui
     }
     case ST_CLOSE:
         d->gap = true;
-        body_end(&d->body);
-        if (d->body.coding != CODING_IDENTITY) d->body.coding = CODING_OTHER;
+        body_hole(&d->body);
         return;
     case ST_TUNNEL:
         return;

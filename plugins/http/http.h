@@ -28,6 +28,9 @@ struct http_body {
 void body_begin(struct http_body *bd, int coding);
 /* More transfer-decoded bytes; decoding stops (Z_CAPPED) past max_decoded output bytes. */
 void body_feed(struct http_body *bd, const uint8_t *p, uint32_t n, uint64_t max_decoded);
+/* Bytes of the body were never captured: a decoder cannot go on, what it decoded stays (the raw
+ * count when it had decoded nothing). */
+void body_hole(struct http_body *bd);
 /* Release the decoder (the counts stay). */
 void body_end(struct http_body *bd);
 /* The body's length as analysts want it: decoded, or the raw length when nothing decoded. */

@@ -565,6 +565,25 @@ static void test_gap_in_body(void)
     th_free(v.t);
 }
 
+/* A gzip body whose first bytes were never captured: nothing can be decoded, the bytes seen
+ * are counted as they are. */
+static void test_gap_in_gzip_body(void)
+{
+    struct conv v;
+    conv_init(&v, NULL, 80);
+    handshake(&v);
+    send_str(&v, 0, "GET /gz HTTP/1.1\r\nHost: g\r\n\r\n");
+    send_str(&v, 1, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 66\r\n\r\n");
+    v.sseq += 10;                                   /* the gzip header, never captured */
+    seg(&v, 1, PG_ACK, GZ + 10, sizeof GZ - 10);
+    seg(&v, 0, PG_ACK, NULL, 0);
+    CU_ASSERT_STRING_EQUAL(F(&v, "http.response.code"), "200");
+    CU_ASSERT_EQUAL(th_count(v.t, "http.gap"), 1);
+    CU_ASSERT_EQUAL(th_count(v.t, "http.decompression_failed"), 0);
+    CU_ASSERT_STRING_EQUAL(REC(&v, 0, "response_body_len"), "56");
+    th_free(v.t);
+}
+
 /* A gap inside a header: the message is lost, the direction picks up at the next request. */
 static void test_gap_in_header(void)
 {
@@ -1150,6 +1169,7 @@ void test_http_register(void)
     CU_add_test(s, "header values as tshark shows them", test_header_values);
     CU_add_test(s, "Basic authentication in records", test_capture_password);
     CU_add_test(s, "a gap in a body", test_gap_in_body);
+    CU_add_test(s, "a gap at the start of a gzip body", test_gap_in_gzip_body);
     CU_add_test(s, "a gap in a header", test_gap_in_header);
     CU_add_test(s, "the heuristic, and what it leaves alone", test_heuristic);
     CU_add_test(s, "a header past the cap", test_huge_header);
