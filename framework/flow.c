@@ -419,8 +419,8 @@ void flows_free_worker(struct trawl_packet *pkt)
     }
     for (int k = 0; k < 2; k++)
         for (struct trawl_flow *x = t->spare[k], *n; x; x = n) { n = x->next; free(x); }
+    HASH_CLEAR(hh, t->rem_by_key);     /* the table first: it is reached through the items */
     for (struct remembered *r = t->rem_oldest, *n; r; r = n) { n = r->newer; free(r); }
-    HASH_CLEAR(hh, t->rem_by_key);
     free(t);
     pkt->home->flows = NULL;
 }
