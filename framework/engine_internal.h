@@ -195,6 +195,7 @@ struct trawl_packet {
     uint16_t vlan;
     /* stream calls (flow.c) */
     bool in_stream;
+    bool stream_fin;                      /* the call is a direction's in-order FIN (no bytes) */
     bool muted;                           /* stream bytes flushed at a flow's end: the packet at
                                              hand is not theirs (values and layers rolled back) */
     uint32_t stream_more;                 /* trawl_stream_need_more in the current call */

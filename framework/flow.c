@@ -71,6 +71,7 @@ struct tcp_dir {
     uint32_t syn_seq;
     bool fin, rst;
     uint32_t fin_seq;               /* the FIN's sequence number (it takes one, carries no byte) */
+    bool fin_pending;               /* its FIN is not yet told to the stream dissector */
     bool ack_pending;               /* the peer acknowledged up to pending_ack, past what we saw, */
     uint32_t pending_ack;           /* with nothing held beyond: the bytes may still come */
     uint32_t next_seq;              /* highest seq + len seen (for tshark's analysis flags) */
@@ -689,6 +690,7 @@ struct trawl_flow *trawl_flow_get(struct trawl_packet *pkt, uint8_t ipproto, uin
 struct trawl_flow *trawl_packet_flow(const struct trawl_packet *pkt) { return pkt->flow; }
 int trawl_packet_flow_dir(const struct trawl_packet *pkt) { return pkt->flow_dir; }
 bool trawl_packet_in_stream(const struct trawl_packet *pkt) { return pkt->in_stream; }
+bool trawl_stream_at_fin(const struct trawl_packet *pkt) { return pkt->in_stream && pkt->stream_fin; }
 
 const struct trawl_flow_info *trawl_flow_info(const struct trawl_flow *f) { return &f->info; }
 
@@ -1304,6 +1306,7 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
     if ((fl & TH_FIN) && !d->fin) {
         d->fin = true;
         d->fin_seq = seg->seq + seg->len + ((fl & TH_SYN) ? 1 : 0);
+        d->fin_pending = true;
     }
     if (fl & TH_RST) d->rst = true;
 
@@ -1361,6 +1364,17 @@ struct trawl_flow *trawl_flow_tcp(struct trawl_packet *pkt, const struct trawl_t
         if (res && peer->r.gap_bytes != before) res->analysis |= TRAWL_TCP_GAP;
     }
     if (t->pool.capped != pkt->wstats->tcp_capped_bytes) pkt->wstats->tcp_capped_bytes = t->pool.capped;
+    /* A FIN once every byte before it was delivered: the stream dissector hears of it here. */
+    if (d->fin_pending && d->r.started && tc->svc_state == SVC_FOUND &&
+        reasm_offset(&d->r, d->fin_seq) <= d->r.next) {
+        d->fin_pending = false;
+        static const uint8_t none[1];
+        bool more_set;
+        uint32_t more;
+        pkt->stream_fin = true;
+        call_stream(pkt, f, tc->svc, dir, none, 0, &more_set, &more);
+        pkt->stream_fin = false;
+    }
 
     /* Closed or reset: the close delay applies from now on. */
     if ((d->rst || peer->rst) || (d->fin && peer->fin)) touch(t, f, TC_TCP_CLOSED);

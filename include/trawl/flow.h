@@ -16,7 +16,8 @@
  * return how many bytes they used; when a PDU is incomplete they say how many more bytes it
  * needs (trawl_stream_need_more) and are called again once those are there. Per-flow state
  * hangs off the flow (trawl_flow_state), never in globals; optional callbacks (trawl_stream_ops)
- * tell them about gaps and the flow's end.
+ * tell them about gaps and the flow's end, and a call with no bytes tells them a direction ended
+ * with a FIN (trawl_stream_at_fin).
  *
  * Flows end on idle timeouts (per protocol), after a TCP close or reset, when a new SYN reuses
  * the ports of a closed connection, when the caps force an eviction (oldest idle first,
@@ -223,6 +224,10 @@ TRAWL_API int trawl_stream_register(struct trawl_init *ctx, const struct trawl_p
 TRAWL_API void trawl_stream_need_more(struct trawl_packet *pkt, uint32_t more);
 /* Inside a dissector: is it being called with reassembled stream bytes? */
 TRAWL_API bool trawl_packet_in_stream(const struct trawl_packet *pkt);
+/* Inside a stream call: this call carries no bytes, it says the direction ended with a FIN
+ * after every byte before it was delivered (a message read until the close is complete now,
+ * on this frame, as tshark shows it). Return 1 to keep what you added, 0 otherwise. */
+TRAWL_API bool trawl_stream_at_fin(const struct trawl_packet *pkt);
 
 TRAWL_END_DECLS
 #endif

@@ -1361,6 +1361,15 @@ static int http_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (!f || !trawl_packet_in_stream(pkt)) return 0;
     int dir = trawl_packet_flow_dir(pkt);
     uint32_t n = trawl_buf_caplen(b);
+    if (!n && trawl_stream_at_fin(pkt)) {
+        /* The sender closed: a message read until the close is complete on this frame. */
+        struct http_flow *ff = trawl_flow_state_peek(f, st->proto);
+        if (!ff) return 0;
+        struct call c = { .pkt = pkt, .ctx = pkt, .st = st, .fs = ff, .f = f, .dir = dir };
+        if (!ff->d[dir].active) return 0;
+        msg_complete(&c);
+        return c.emitted ? 1 : 0;
+    }
     const uint8_t *data = trawl_buf_ptr(b, 0, n);
     if (!data || !n) return 0;
     struct http_flow *fs = trawl_flow_state_peek(f, st->proto);
