@@ -96,3 +96,16 @@ void trawl_out_free(struct trawl_out *o)
     o->buf = NULL;
     o->len = o->cap = 0;
 }
+
+void trawl_out_seconds(struct trawl_out *o, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    uint64_t sec = mag / 1000000000, usec = mag % 1000000000 / 1000;
+    char t[28];                    /* '-', 20 digits, '.', 6 digits */
+    size_t i = sizeof t;
+    for (int k = 0; k < 6; k++, usec /= 10) t[--i] = (char)('0' + usec % 10);
+    t[--i] = '.';
+    do t[--i] = (char)('0' + sec % 10); while (sec /= 10);
+    if (ns < 0 && mag >= 1000) t[--i] = '-';
+    trawl_out_mem(o, t + i, sizeof t - i);
+}

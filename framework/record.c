@@ -405,3 +405,15 @@ void records_deliver_one(struct trawl_packet *ctx, struct trawl_record *r)
     deliver(ctx, r);
     recycle(ctx, r);
 }
+
+/* A column's values one by one (record.h): a scan from *pos, so a column's values cost one
+ * pass over the record whatever their number. */
+const struct trawl_value *trawl_record_value_next(const struct trawl_record *r, unsigned col, size_t *pos)
+{
+    if (col >= r->type->pub.nfields) return NULL;
+    const struct trawl_field *f = &r->type->pub.fields[col];
+    for (size_t i = *pos; i < r->nvals; i++)
+        if (r->vals[i].field == f) { *pos = i + 1; return &r->vals[i]; }
+    *pos = r->nvals;
+    return NULL;
+}

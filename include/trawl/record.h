@@ -104,6 +104,14 @@ TRAWL_API const struct trawl_record_type *trawl_record_get_type(const struct tra
 TRAWL_API const struct trawl_value *trawl_record_values(const struct trawl_record *r, size_t *count);
 /* The first value of a column, or NULL when unset. */
 TRAWL_API const struct trawl_value *trawl_record_value(const struct trawl_record *r, unsigned col);
+/* A column's values in the order set, one per call (SET and LIST columns have any number):
+ * start with *pos = 0; NULL after the last. Nothing is allocated.
+ *
+ *     size_t pos = 0;
+ *     for (const struct trawl_value *v; (v = trawl_record_value_next(r, col, &pos)); )
+ *         ... */
+TRAWL_API const struct trawl_value *trawl_record_value_next(const struct trawl_record *r, unsigned col,
+                                                            size_t *pos);
 /* The frame during which it was made (0: at the end of input). */
 TRAWL_API uint64_t trawl_record_frame(const struct trawl_record *r);
 /* A column's index in its type, for values: field - type->fields. */

@@ -54,6 +54,9 @@ TRAWL_API void trawl_out_mem(struct trawl_out *o, const void *p, size_t n);
 TRAWL_API void trawl_out_printf(struct trawl_out *o, const char *fmt, ...) TRAWL_PRINTF(2, 3);
 /* trawl_value_format straight into the buffer. */
 TRAWL_API void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt);
+/* A duration in seconds with 6 decimals, truncated to the microsecond ("0.013961", "-0.000250";
+ * less than a microsecond below zero is "0.000000"): the records sinks' RELTIME. */
+TRAWL_API void trawl_out_seconds(struct trawl_out *o, int64_t ns);
 /* Write what is buffered: 0, or TRAWL_EIO after any failure (o->err says why). */
 TRAWL_API int  trawl_out_flush(struct trawl_out *o);
 TRAWL_API void trawl_out_free(struct trawl_out *o);

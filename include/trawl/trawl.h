@@ -12,6 +12,7 @@
 #include "analyzer.h"
 #include "plugin.h"
 #include "sink.h"
+#include "logdir.h"
 #include "engine.h"
 #include "testing.h"
 #endif

@@ -54,10 +54,6 @@ struct json_sink {
     bool arrays_always;
     const struct trawl_proto *frame;   /* the engine's "frame" protocol, once seen */
     struct trawl_out o;
-    /* records: values grouped by column (first/last per column, next per value) */
-    int32_t *rfirst, *rlast, *rnext;
-    unsigned rcols;
-    size_t rnext_cap;
 };
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -131,9 +127,6 @@ static void json_free(struct json_sink *j)
     free(j->only);
     free(j->keys);
     free(j->next);
-    free(j->rfirst);
-    free(j->rlast);
-    free(j->rnext);
     trawl_out_free(&j->o);
     free(j);
 }
@@ -195,18 +188,6 @@ static int json_open(struct trawl_sink *s)
         return TRAWL_EINVAL;
     }
     if (records) {
-        uint32_t nt = trawl_sink_record_type_count(s);
-        for (uint32_t i = 0; i < nt; i++) {
-            const struct trawl_record_type *t = trawl_sink_record_type(s, i);
-            if (t && t->nfields > j->rcols)
-                j->rcols = t->nfields;
-        }
-        j->rnext_cap = 64;
-        j->rfirst = calloc(j->rcols + 1, sizeof *j->rfirst);
-        j->rlast = calloc(j->rcols + 1, sizeof *j->rlast);
-        j->rnext = calloc(j->rnext_cap, sizeof *j->rnext);
-        if (!j->rfirst || !j->rlast || !j->rnext)
-            goto nomem;
         int rc = trawl_sink_want_records(s, NULL);
         if (rc < 0) {
             json_free(j);
@@ -356,17 +337,6 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
 
 /* ---- records ---------------------------------------------------------------------------- */
 
-/* Seconds with 6 decimals, truncated to the microsecond like every trawl time. */
-static void out_seconds(struct trawl_out *o, int64_t ns)
-{
-    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-    char t[32];
-    int n = snprintf(t, sizeof t, "%s%llu.%06llu", ns < 0 && mag >= 1000 ? "-" : "",
-                     (unsigned long long)(mag / 1000000000),
-                     (unsigned long long)(mag % 1000000000 / 1000));
-    trawl_out_mem(o, t, n > 0 ? (size_t)n : 0);
-}
-
 static void out_record_value(struct trawl_out *o, const struct trawl_value *v)
 {
     if (v->field->type == TRAWL_FT_TIME) {
@@ -376,7 +346,7 @@ static void out_record_value(struct trawl_out *o, const struct trawl_value *v)
         trawl_out_mem(o, t, n < sizeof t ? n : sizeof t - 1);
         trawl_out_char(o, '"');
     } else if (v->field->type == TRAWL_FT_RELTIME) {
-        out_seconds(o, v->v.i);
+        trawl_out_seconds(o, v->v.i);
     } else {
         out_value(o, v, 6);
     }
@@ -386,53 +356,28 @@ static void json_record(struct trawl_sink *s, const struct trawl_record *rec)
 {
     struct json_sink *j = trawl_sink_state(s);
     const struct trawl_record_type *t = trawl_record_get_type(rec);
-    if (!j || !j->rfirst || !t || t->nfields > j->rcols)
-        return;                  /* types are fixed at start: cannot happen */
-    size_t nv = 0;
-    const struct trawl_value *vals = trawl_record_values(rec, &nv);
-    if (nv > j->rnext_cap) {
-        size_t cap = j->rnext_cap;
-        while (cap < nv)
-            cap *= 2;
-        int32_t *nn = realloc(j->rnext, cap * sizeof *nn);
-        if (!nn)
-            return;              /* out of memory: this record is lost */
-        j->rnext = nn;
-        j->rnext_cap = cap;
-    }
-    for (unsigned c = 0; c < t->nfields; c++)
-        j->rfirst[c] = -1;
-    for (size_t i = 0; i < nv; i++) {
-        unsigned c = trawl_record_column(t, vals[i].field);
-        if (c >= t->nfields)
-            continue;
-        j->rnext[i] = -1;
-        if (j->rfirst[c] < 0)
-            j->rfirst[c] = (int32_t)i;
-        else
-            j->rnext[j->rlast[c]] = (int32_t)i;
-        j->rlast[c] = (int32_t)i;
-    }
-
+    if (!j || !t)
+        return;
     struct trawl_out *o = &j->o;
     trawl_out_str(o, "{\"_path\":");
     out_jstr(o, t->name);
     for (unsigned c = 0; c < t->nfields; c++) {
-        int32_t i = j->rfirst[c];
-        if (i < 0)
+        size_t pos = 0;
+        const struct trawl_value *v = trawl_record_value_next(rec, c, &pos);
+        if (!v)
             continue;            /* unset: absent, as in Zeek's JSON logs */
         trawl_out_char(o, ',');
         out_jstr(o, t->columns[c].name);
         trawl_out_char(o, ':');
         if (!(t->columns[c].flags & (TRAWL_RF_SET | TRAWL_RF_LIST))) {
-            out_record_value(o, &vals[i]);
+            out_record_value(o, v);
             continue;
         }
         trawl_out_char(o, '[');
-        for (bool first = true; i >= 0; i = j->rnext[i], first = false) {
+        for (bool first = true; v; v = trawl_record_value_next(rec, c, &pos), first = false) {
             if (!first)
                 trawl_out_char(o, ',');
-            out_record_value(o, &vals[i]);
+            out_record_value(o, v);
         }
         trawl_out_char(o, ']');
     }

@@ -19,37 +19,27 @@
  * (the first record's ts, the latest ts written), never the wall clock, and they are UTC
  * where Zeek prints local time. See README.md.
  *
- * Options: dir=PATH (default "."; created, with its parents, when missing).
+ * Options: dir=PATH (default "."; created, with its parents, when missing). The folder and its
+ * files are the SDK's (logdir.h); this file is Zeek's format.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "trawl/trawl.h"
 
+/* Per record type: what #open and #close need. */
 struct zlog {
-    FILE *f;
-    struct trawl_out o;
     int ts_col;              /* the first TIME column (-1: none): #open and #close */
     int64_t last_ts;         /* latest ts written, for #close */
-    bool opened, failed;
 };
 
 struct zeek_sink {
-    char *dir;
+    struct trawl_logdir *dir;
     struct zlog *logs;       /* by record type id */
     uint32_t nlogs;
-    int32_t *first, *last;   /* per column of the record being written: value indexes */
-    unsigned ncols_cap;
-    int32_t *next;           /* per value: the next value of the same column */
-    size_t next_cap;
     int64_t any_ts;          /* the latest ts of any record: #open of a log with none */
     bool have_any_ts;
-    bool stopped;
 };
 
 /* ---- values ----------------------------------------------------------------------------- */
@@ -70,25 +60,6 @@ static void put_i64(struct trawl_out *o, int64_t v)
     } else {
         put_u64(o, (uint64_t)v);
     }
-}
-
-/* Microseconds, truncated like every other trawl output ("%06"). */
-static void put_usec(struct trawl_out *o, uint64_t usec)
-{
-    char tmp[7] = { '.' };
-    for (int i = 6; i >= 1; i--) { tmp[i] = (char)('0' + usec % 10); usec /= 10; }
-    trawl_out_mem(o, tmp, 7);
-}
-
-/* Zeek "time" and "interval": seconds with 6 decimals, a sign in front when negative (a time
- * before 1970 prints as its double would: -1.5 s is "-1.500000"). */
-static void put_seconds(struct trawl_out *o, int64_t ns)
-{
-    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-    if (ns < 0 && mag >= 1000)
-        trawl_out_char(o, '-');
-    put_u64(o, mag / 1000000000);
-    put_usec(o, mag % 1000000000 / 1000);
 }
 
 /* Zeek "double" (unlike time and interval): at most 6 decimals without trailing zeros, ".0"
@@ -216,7 +187,9 @@ static void put_value(struct trawl_out *o, const struct trawl_value *v, bool in_
         break;
     case TRAWL_FT_TIME:
     case TRAWL_FT_RELTIME:
-        put_seconds(o, v->v.i);
+        /* Zeek "time" and "interval": seconds with 6 decimals, a sign in front when negative
+         * (a time before 1970 prints as its double would: -1.5 s is "-1.500000") */
+        trawl_out_seconds(o, v->v.i);
         break;
     default: {
         /* addresses (by their length: IPv4 or IPv6), MACs, bytes as hex: nothing to escape */
@@ -264,59 +237,10 @@ static void put_stamp(struct trawl_out *o, int64_t ns)
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-/* mkdir -p */
-static int make_dirs(const char *path)
+static void put_header(struct zeek_sink *z, struct trawl_out *o, const struct trawl_record_type *t,
+                       const struct trawl_record *rec)
 {
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf)
-        return ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; ; p++) {
-        if (*p != '/' && *p)
-            continue;
-        char keep = *p;
-        *p = 0;
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            return errno;
-        *p = keep;
-        if (!keep)
-            break;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
-static void fail(struct trawl_sink *s, struct zeek_sink *z, struct zlog *l, const char *name,
-                 int err)
-{
-    l->failed = true;
-    trawl_sink_log(s, TRAWL_LOG_ERROR, "%s/%s.log: %s", z->dir, name, strerror(err ? err : EIO));
-    if (!z->stopped) {
-        z->stopped = true;
-        trawl_sink_stop(s);      /* a log that cannot be written: end the run, like a full disk */
-    }
-}
-
-static bool open_log(struct trawl_sink *s, struct zeek_sink *z, struct zlog *l,
-                     const struct trawl_record_type *t, const struct trawl_record *rec)
-{
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s.log", z->dir, t->name) >= sizeof path) {
-        fail(s, z, l, t->name, ENAMETOOLONG);
-        return false;
-    }
-    l->f = fopen(path, "w");
-    if (!l->f || trawl_out_init(&l->o, l->f, 0)) {
-        int err = l->f ? ENOMEM : errno;
-        if (l->f) fclose(l->f);
-        l->f = NULL;
-        fail(s, z, l, t->name, err);
-        return false;
-    }
-    l->opened = true;
+    struct zlog *l = &z->logs[t->id];
     l->ts_col = -1;
     for (unsigned i = 0; i < t->nfields; i++)
         if (t->columns[i].type == TRAWL_FT_TIME && !(t->columns[i].flags & (TRAWL_RF_SET | TRAWL_RF_LIST))) {
@@ -327,7 +251,6 @@ static bool open_log(struct trawl_sink *s, struct zeek_sink *z, struct zlog *l,
     int64_t open_ns = ts ? ts->v.i : z->have_any_ts ? z->any_ts : 0;
     l->last_ts = open_ns;
 
-    struct trawl_out *o = &l->o;
     trawl_out_str(o, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
                      "#unset_field\t-\n#path\t");
     trawl_out_str(o, t->name);
@@ -350,62 +273,35 @@ static bool open_log(struct trawl_sink *s, struct zeek_sink *z, struct zlog *l,
             trawl_out_str(o, base_type(c));
     }
     trawl_out_char(o, '\n');
-    return true;
+}
+
+/* #close: the latest ts written to the log. */
+static void put_tail(void *user, const struct trawl_record_type *t, struct trawl_out *o)
+{
+    struct zeek_sink *z = user;
+    trawl_out_str(o, "#close\t");
+    put_stamp(o, t->id < z->nlogs ? z->logs[t->id].last_ts : 0);
+    trawl_out_char(o, '\n');
 }
 
 /* ---- sink ------------------------------------------------------------------------------- */
-
-static void zeek_free(struct zeek_sink *z)
-{
-    if (!z)
-        return;
-    for (uint32_t i = 0; i < z->nlogs; i++) {
-        trawl_out_free(&z->logs[i].o);
-        if (z->logs[i].f)
-            fclose(z->logs[i].f);
-    }
-    free(z->logs);
-    free(z->first);
-    free(z->last);
-    free(z->next);
-    free(z->dir);
-    free(z);
-}
 
 static int zeek_open(struct trawl_sink *s)
 {
     struct zeek_sink *z = calloc(1, sizeof *z);
     if (!z)
         return TRAWL_ENOMEM;
-    const char *dir = trawl_sink_option(s, "dir");
-    z->dir = strdup(dir && *dir ? dir : ".");
     z->nlogs = trawl_sink_record_type_count(s);
     z->logs = calloc(z->nlogs ? z->nlogs : 1, sizeof *z->logs);
-    for (uint32_t i = 0; i < z->nlogs; i++) {
-        const struct trawl_record_type *t = trawl_sink_record_type(s, i);
-        if (t && t->nfields > z->ncols_cap)
-            z->ncols_cap = t->nfields;
+    int rc = z->logs ? trawl_logdir_open(s, ".log", &z->dir) : TRAWL_ENOMEM;
+    if (!rc) {
+        trawl_sink_skip_packets(s);
+        rc = trawl_sink_want_records(s, NULL);
     }
-    z->first = calloc(z->ncols_cap + 1, sizeof *z->first);
-    z->last = calloc(z->ncols_cap + 1, sizeof *z->last);
-    z->next_cap = 64;
-    z->next = calloc(z->next_cap, sizeof *z->next);
-    if (!z->dir || !z->logs || !z->first || !z->last || !z->next) {
-        zeek_free(z);
-        return TRAWL_ENOMEM;
-    }
-    int err = make_dirs(z->dir);
-    if (!err && access(z->dir, W_OK | X_OK) < 0)
-        err = errno;
-    if (err) {
-        trawl_sink_log(s, TRAWL_LOG_ERROR, "dir=%s: %s", z->dir, strerror(err));
-        zeek_free(z);
-        return TRAWL_EIO;
-    }
-    trawl_sink_skip_packets(s);
-    int rc = trawl_sink_want_records(s, NULL);
     if (rc < 0) {
-        zeek_free(z);
+        trawl_logdir_close(z->dir, NULL, NULL);
+        free(z->logs);
+        free(z);
         return rc;
     }
     trawl_sink_set_state(s, z);
@@ -416,71 +312,45 @@ static void zeek_record(struct trawl_sink *s, const struct trawl_record *rec)
 {
     struct zeek_sink *z = trawl_sink_state(s);
     const struct trawl_record_type *t = trawl_record_get_type(rec);
-    if (!z || !t || t->id >= z->nlogs || t->nfields > z->ncols_cap)
-        return;                  /* types are fixed at start: cannot happen */
-    struct zlog *l = &z->logs[t->id];
-    if (l->failed || (!l->opened && !open_log(s, z, l, t, rec)))
-        return;
+    bool created;
+    struct trawl_out *o = z && t && t->id < z->nlogs ? trawl_logdir_out(z->dir, t, &created) : NULL;
+    if (!o)
+        return;                  /* types are fixed at start, so this is a log that failed */
+    if (created)
+        put_header(z, o, t, rec);
 
-    /* Group the values by column: first/last per column, next per value (sets and lists). */
-    size_t nv = 0;
-    const struct trawl_value *vals = trawl_record_values(rec, &nv);
-    if (nv > z->next_cap) {
-        size_t cap = z->next_cap;
-        while (cap < nv)
-            cap *= 2;
-        int32_t *nn = realloc(z->next, cap * sizeof *nn);
-        if (!nn)
-            return;          /* out of memory: this row is lost; the values cap is the engine's */
-        z->next = nn;
-        z->next_cap = cap;
-    }
-    for (unsigned c = 0; c < t->nfields; c++)
-        z->first[c] = -1;
-    for (size_t i = 0; i < nv; i++) {
-        unsigned c = trawl_record_column(t, vals[i].field);
-        if (c >= t->nfields)
-            continue;
-        z->next[i] = -1;
-        if (z->first[c] < 0)
-            z->first[c] = (int32_t)i;
-        else
-            z->next[z->last[c]] = (int32_t)i;
-        z->last[c] = (int32_t)i;
-    }
-
-    struct trawl_out *o = &l->o;
     for (unsigned c = 0; c < t->nfields; c++) {
         if (c)
             trawl_out_char(o, '\t');
-        int32_t i = z->first[c];
-        if (i < 0) {
+        size_t pos = 0;
+        const struct trawl_value *v = trawl_record_value_next(rec, c, &pos);
+        if (!v) {
             trawl_out_char(o, '-');
             continue;
         }
         if (!(t->columns[c].flags & (TRAWL_RF_SET | TRAWL_RF_LIST))) {
-            put_value(o, &vals[i], false);
+            put_value(o, v, false);
             continue;
         }
-        for (bool first = true; i >= 0; i = z->next[i], first = false) {
+        for (bool first = true; v; v = trawl_record_value_next(rec, c, &pos), first = false) {
             if (!first)
                 trawl_out_char(o, ',');
-            put_value(o, &vals[i], true);
+            put_value(o, v, true);
         }
     }
     trawl_out_char(o, '\n');
 
-    if (l->ts_col >= 0 && z->first[l->ts_col] >= 0) {
-        int64_t ts = vals[z->first[l->ts_col]].v.i;
-        if (ts > l->last_ts)
-            l->last_ts = ts;
-        if (!z->have_any_ts || ts > z->any_ts) {
-            z->any_ts = ts;
+    struct zlog *l = &z->logs[t->id];
+    const struct trawl_value *ts = l->ts_col >= 0 ? trawl_record_value(rec, (unsigned)l->ts_col) : NULL;
+    if (ts) {
+        if (ts->v.i > l->last_ts)
+            l->last_ts = ts->v.i;
+        if (!z->have_any_ts || ts->v.i > z->any_ts) {
+            z->any_ts = ts->v.i;
             z->have_any_ts = true;
         }
     }
-    if (TRAWL_UNLIKELY(o->err))
-        fail(s, z, l, t->name, o->err);
+    trawl_logdir_check(z->dir, t);
 }
 
 static int zeek_close(struct trawl_sink *s)
@@ -488,29 +358,9 @@ static int zeek_close(struct trawl_sink *s)
     struct zeek_sink *z = trawl_sink_state(s);
     if (!z)
         return 0;
-    int rc = 0;
-    for (uint32_t i = 0; i < z->nlogs; i++) {
-        struct zlog *l = &z->logs[i];
-        if (!l->opened)
-            continue;
-        const struct trawl_record_type *t = trawl_sink_record_type(s, i);
-        const char *name = t ? t->name : "?";
-        if (!l->failed) {
-            trawl_out_str(&l->o, "#close\t");
-            put_stamp(&l->o, l->last_ts);
-            trawl_out_char(&l->o, '\n');
-        }
-        int err = trawl_out_flush(&l->o) ? l->o.err : 0;
-        if (fclose(l->f) != 0 && !err)
-            err = errno ? errno : EIO;
-        l->f = NULL;
-        if (err && !l->failed) {
-            trawl_sink_log(s, TRAWL_LOG_ERROR, "%s/%s.log: %s", z->dir, name, strerror(err));
-        }
-        if (err || l->failed)
-            rc = TRAWL_EIO;
-    }
-    zeek_free(z);
+    int rc = trawl_logdir_close(z->dir, put_tail, z);
+    free(z->logs);
+    free(z);
     trawl_sink_set_state(s, NULL);
     return rc;
 }
