@@ -24,31 +24,13 @@
 
 #include <trawl/trawl.h>
 #include "fuzz_wrap.h"
+#include "fuzz_engine.h"
 
 #define MAX_FRAME (65536 + 128)
 
 static struct trawl_engine *engine;
 static uint64_t frame_no;
 static uint8_t frame[MAX_FRAME];
-
-static void quiet_log(void *user, enum trawl_log_level level, const char *origin, const char *msg)
-{
-    (void)user; (void)level; (void)origin; (void)msg;
-}
-
-static const char *plugin_dir(void)
-{
-    static char dir[PATH_MAX];
-    const char *env = getenv("TRAWL_FUZZ_PLUGINS");
-    if (env && *env) return env;
-    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 32);
-    if (n <= 0) return "build-fuzz/plugins";
-    dir[n] = 0;
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    strcat(dir, "/../plugins");
-    return dir;
-}
 
 static void add_sink(const char *name, const char *const *opts)
 {
