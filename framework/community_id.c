@@ -13,6 +13,15 @@
 
 #include "engine_internal.h"
 
+static _Thread_local EVP_MD_CTX *cid_ctx;
+
+/* A worker thread that ends frees its digest context (workers.c). */
+void community_id_thread_end(void)
+{
+    EVP_MD_CTX_free(cid_ctx);
+    cid_ctx = NULL;
+}
+
 /* Request/reply type pairs: a type maps to its counterpart (the spec's tables). */
 static int icmp4_counterpart(uint16_t t)
 {
@@ -72,8 +81,8 @@ int trawl_community_id(const struct trawl_flow_tuple *t, uint16_t seed, char out
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
     /* One digest context per thread, reused: EVP_Digest would allocate on every call. */
-    static _Thread_local EVP_MD_CTX *ctx;
-    if (!ctx && !(ctx = EVP_MD_CTX_new())) return TRAWL_ENOMEM;
+    if (!cid_ctx && !(cid_ctx = EVP_MD_CTX_new())) return TRAWL_ENOMEM;
+    EVP_MD_CTX *ctx = cid_ctx;
     if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) || !EVP_DigestUpdate(ctx, msg, n) ||
         !EVP_DigestFinal_ex(ctx, digest, &dlen) || dlen != 20)
         return TRAWL_EINVAL;

@@ -299,6 +299,8 @@ void defrag_free(struct trawl_packet *pkt);
 void engine_dissect(struct trawl_packet *pkt, const struct trawl_frame *f, const uint8_t *data,
                     const char *file_name, int64_t rel_ns, int64_t delta_ns);
 void engine_emit(struct trawl_engine *e, struct trawl_packet *pkt);
+/* community_id.c */
+void community_id_thread_end(void);
 /* workers.c */
 void workers_start(struct trawl_engine *e);
 void workers_tick(struct trawl_engine *e, int64_t now);

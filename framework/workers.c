@@ -239,6 +239,7 @@ static void *worker_main(void *arg)
         work(it);
         bool quit = it->kind == ITEM_QUIT;
         atomic_store_explicit(&it->done, 1, memory_order_release);
+        if (quit) community_id_thread_end();
         signal_done(ws, it);
         if (quit) return NULL;
     }
