@@ -29,7 +29,7 @@ static bool column_ok(const char *s)
     if (!s || !*s || *s == '.') return false;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
         if (c == '.' && (s[1] == '.' || s[1] == 0)) return false;
     }
     return true;
@@ -57,7 +57,7 @@ const struct trawl_record_type *trawl_record_register(struct trawl_init *ctx,
     HASH_FIND_STR(ctx->e->rtypes_by_name, def->name, old);
     if (old) return rt_fail(ctx, "already registered", def->name);
     for (unsigned i = 0; i < def->nfields; i++) {
-        if (!column_ok(def->fields[i].name)) return rt_fail(ctx, "a column name is not [a-z0-9_.]+", def->name);
+        if (!column_ok(def->fields[i].name)) return rt_fail(ctx, "a column name is not [A-Za-z0-9_.]+", def->name);
         for (unsigned j = 0; j < i; j++)
             if (!strcmp(def->fields[i].name, def->fields[j].name)) return rt_fail(ctx, "a column is declared twice", def->name);
     }

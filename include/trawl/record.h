@@ -43,7 +43,7 @@ enum {
 };
 
 struct trawl_record_field {
-    const char *name;          /* column: "id.orig_h" ([a-z0-9_.] ) */
+    const char *name;          /* column: "id.orig_h" ([A-Za-z0-9_.]: Zeek has "AA", "TTLs") */
     const char *desc;
     enum trawl_ftype type;     /* TIME, RELTIME (durations), STRING, U64, BOOL, IPV4/IPV6 ... */
     unsigned flags;            /* TRAWL_RF_* */
