@@ -23,8 +23,8 @@ static void test_harness_file_last_packet(void)
     /* The last of the two frames is the response from 209.87.249.18. */
     CU_ASSERT_STRING_EQUAL(th_field(t, "frame.number"), "2");
     CU_ASSERT_STRING_EQUAL(th_field(t, "ip.src"), "209.87.249.18");
-    CU_ASSERT_STRING_EQUAL(th_protocol(t), "UDP");
-    CU_ASSERT_PTR_NOT_NULL(strstr(th_info(t), "53"));
+    CU_ASSERT_STRING_EQUAL(th_protocol(t), "DNS");
+    CU_ASSERT_PTR_NOT_NULL(strstr(th_info(t), "Standard query response 0x5934"));
     CU_ASSERT_EQUAL(th_count(t, "ip.src"), 1);
     CU_ASSERT_EQUAL(th_errors(t), 0);
     const struct trawl_stats *st = trawl_engine_stats(th_engine(t));
