@@ -169,6 +169,10 @@ static struct defrag_table *table_new(struct trawl_packet *pkt)
     t->timeout_ns = (int64_t)engine_option_u64(e, "defrag.timeout", 60, 0, 365ull * 86400) * 1000000000;
     t->max_datagrams = engine_option_u64(e, "defrag.max_datagrams", 65536, 1, UINT32_MAX);
     t->max_bytes = engine_option_u64(e, "defrag.max_bytes", 64ull << 20, 4096, 1ull << 40);
+    /* The caps are the run's: each of n workers gets its share. */
+    unsigned nw = e->nworkers ? e->nworkers : 1;
+    t->max_datagrams = t->max_datagrams / nw ? t->max_datagrams / nw : 1;
+    t->max_bytes = t->max_bytes / nw > 4096 ? t->max_bytes / nw : 4096;
     t->st = pkt->wstats;          /* the worker's counters (threads sum them) */
     pkt->home->defrag = t;
     return t;

@@ -135,7 +135,7 @@ struct remembered {
     UT_hash_handle hh;
 };
 
-#define SPARE_MAX 4096              /* flows kept for reuse per kind (not counted as held) */
+#define SPARE_MAX 1024              /* flows kept for reuse per kind (not counted as held) */
 
 /* ---- settings and life of the table --------------------------------------------------------- */
 
@@ -152,6 +152,10 @@ static struct flow_table *table_new(struct trawl_packet *pkt)
     t->timeout[TC_OTHER] = (int64_t)engine_option_u64(e, "flow.timeout.other", 60, 1, 86400 * 365) * s;
     t->max = (size_t)engine_option_u64(e, "flow.max", 1000000, 1, 1ull << 32);
     t->memcap = engine_option_u64(e, "flow.memcap", 1ull << 30, 1 << 16, 1ull << 44);
+    /* The caps are the run's: each of n workers gets its share. */
+    unsigned nw = e->nworkers ? e->nworkers : 1;
+    t->max = t->max / nw ? t->max / nw : 1;
+    t->memcap /= nw;
     t->pool.max_dir = (uint32_t)engine_option_u64(e, "reasm.max_flow", 1 << 20, 0, 1u << 30);
     t->pool.max_held = t->memcap / 2;
     uint64_t pdu = engine_option_u64(e, "reasm.max_pdu", 1 << 20, 1024, 1u << 30);
@@ -159,7 +163,7 @@ static struct flow_table *table_new(struct trawl_packet *pkt)
     if (pdu > pkt->arena_cap / 2) pdu = pkt->arena_cap / 2;
     t->max_pdu = (uint32_t)pdu;
     t->cid_seed = (uint16_t)engine_option_u64(e, "flow.community_id_seed", 0, 0, 65535);
-    t->max_rem = (size_t)engine_option_u64(e, "flow.remember", 65536, 0, 1u << 26);
+    t->max_rem = (size_t)engine_option_u64(e, "flow.remember", 65536, 0, 1u << 26) / nw;
     t->now = INT64_MIN;
     return t;
 }
@@ -221,6 +225,7 @@ static void number_dies(struct trawl_packet *pkt, uint64_t stream)
 
 static void forget(struct flow_table *t, struct remembered *r)
 {
+    t->mem -= sizeof *r;
     HASH_DEL(t->rem_by_key, r);
     if (r->older) r->older->newer = r->newer; else t->rem_oldest = r->newer;
     if (r->newer) r->newer->older = r->older; else t->rem_newest = r->older;
@@ -238,8 +243,11 @@ static bool remember(struct trawl_packet *pkt, const struct trawl_flow *f)
         number_dies(pkt, old->stream);
         forget(t, old);
     }
+    /* Counted as flow memory: when the cap is reached, numbers are not kept. */
+    if (t->mem + t->pool.held + sizeof(struct remembered) > t->memcap) return false;
     struct remembered *r = malloc(sizeof *r);
     if (!r) return false;
+    t->mem += sizeof *r;
     r->key = f->key;
     r->stream = f->info.stream;
     r->newer = NULL;

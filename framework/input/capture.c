@@ -272,6 +272,16 @@ int cap_next(struct cap_reader *r, struct cap_packet *out)
     int rc = r->fmt == CAP_FMT_PCAP ? cap_pcap_next(r, out) : cap_ng_next(r, out);
     if (rc > 0)
         r->npackets++;
+    /* A mapped file's pages well behind the reading point are given back, so the resident
+     * size stays flat however large the file. They are clean pages of a private mapping: a
+     * late reader of them (a packet still in flight) just reads them from the file again. */
+    if (r->mapped && r->pos > r->released + CAP_RELEASE_BEHIND + CAP_RELEASE_STEP) {
+        size_t upto = (r->pos - CAP_RELEASE_BEHIND) & ~(size_t)(CAP_RELEASE_STEP - 1);
+        if (upto > r->released) {
+            (void)madvise(r->buf + r->released, upto - r->released, MADV_DONTNEED);
+            r->released = upto;
+        }
+    }
     return rc;
 }
 

@@ -53,6 +53,8 @@ unsigned cap_ts_precision(const struct cap_reader *r); /* 6 or 9 (decimal digits
 uint32_t cap_snaplen(const struct cap_reader *r);
 void cap_close(struct cap_reader *r);
 /* Packets' bytes stay valid until cap_close (the file is mapped), not only until cap_next. */
+#define CAP_RELEASE_BEHIND (4u << 20)   /* mapped bytes kept resident behind the reading point */
+#define CAP_RELEASE_STEP   (4u << 20)   /* given back in steps of this (a multiple of the page) */
 int cap_stable(const struct cap_reader *r);
 
 /* Added. pcapng Decryption Secrets Blocks (e.g. a TLS key log) reach fn in file order, before
@@ -89,6 +91,7 @@ struct cap_reader {
     int      own;
     int      greedy;      /* fill the whole buffer per read (regular files, fds) */
     int      mapped;      /* buf is the whole file, mmap'd: packet bytes stay valid until close */
+    size_t   released;    /* mapped bytes before this were given back (madvise) */
     int      eof;
     int      ioerr;       /* errno of a failed read, 0 if none */
     /* Buffer: bytes [pos, end) are unread; buf[0] is at file offset base. */
