@@ -18,9 +18,9 @@
  *   - tcp.stream/udp.stream: workers number their flows (worker << 48 | n); each context lists
  *     the flows it made and ended, and the merge maps them to numbers in frame order
  *     (trawl_add_flow_stream marks the values to rewrite).
- * What differs with the number of workers: the caps (flow.max, flow.memcap, defrag.*) apply
- * per worker, so evictions under memory pressure depend on the split; and peak counters are
- * the sums of the workers' peaks.
+ * What differs with the number of workers: the caps (flow.max, flow.memcap, defrag.*) are
+ * shared out among the workers, so evictions under memory pressure depend on the split; and
+ * peak counters are the sums of the workers' peaks.
  *
  * Flow-end callbacks (trawl_engine_on_flow_end) and following a stream run on the worker that
  * owns the flow: with them the engine keeps one worker.

@@ -161,7 +161,7 @@ TRAWL_API int trawl_engine_follow_tcp(struct trawl_engine *e, uint64_t stream, t
  * flows whose address pair hashes to it; sinks, records and callbacks still run on the
  * calling thread in frame order, so the output is the same whatever n is — except that with
  * n > 1 a packet's callbacks come a few packets later (all of them by trawl_engine_finish),
- * the flow caps apply per worker, and flow-end or follow callbacks (which would run on the
+ * the flow caps are shared out among the workers, and flow-end or follow callbacks (which would run on the
  * workers) and live capture keep one worker. */
 TRAWL_API int trawl_engine_set_threads(struct trawl_engine *e, unsigned n);
 
