@@ -417,3 +417,29 @@ const struct trawl_value *trawl_record_value_next(const struct trawl_record *r, 
     *pos = r->nvals;
     return NULL;
 }
+
+/* ---- columns shared by flow records ------------------------------------------------------ */
+
+void trawl_rec_flow_id(struct trawl_record *r, unsigned col_uid, const struct trawl_flow *f)
+{
+    if (!r || !f) return;
+    const struct trawl_flow_info *in = trawl_flow_info(f);
+    trawl_rec_cstring(r, col_uid, in->uid);
+    trawl_rec_addr(r, col_uid + 1, in->family, in->orig_addr);
+    trawl_rec_uint(r, col_uid + 2, in->orig_port);
+    trawl_rec_addr(r, col_uid + 3, in->family, in->resp_addr);
+    trawl_rec_uint(r, col_uid + 4, in->resp_port);
+}
+
+void trawl_rec_evidence(struct trawl_record *r, unsigned col, struct trawl_packet *ctx,
+                        const struct trawl_flow *f, uint32_t file_index, uint64_t first_frame,
+                        uint64_t last_frame)
+{
+    if (!r) return;
+    const char *cid = f ? trawl_flow_community_id(f) : NULL;   /* a SHA-1: only for records */
+    if (cid && *cid) trawl_rec_cstring(r, col, cid);
+    const char *file = trawl_packet_file_name(ctx, file_index);
+    if (file) trawl_rec_cstring(r, col + 1, file);
+    trawl_rec_uint(r, col + 2, first_frame);
+    trawl_rec_uint(r, col + 3, last_frame);
+}

@@ -93,6 +93,15 @@ TRAWL_API void trawl_rec_cstring(struct trawl_record *r, unsigned col, const cha
 TRAWL_API void trawl_rec_bytes(struct trawl_record *r, unsigned col, const uint8_t *p, uint32_t len);
 /* family 4 or 6; stored as IPV4 or IPV6 whatever the column's declared type. */
 TRAWL_API void trawl_rec_addr(struct trawl_record *r, unsigned col, int family, const uint8_t *p);
+/* The columns most flow records share, filled from the flow. Zeek's connection id: uid,
+ * id.orig_h, id.orig_p, id.resp_h, id.resp_p — five columns in that order from col_uid. */
+struct trawl_flow;
+TRAWL_API void trawl_rec_flow_id(struct trawl_record *r, unsigned col_uid, const struct trawl_flow *f);
+/* trawl's evidence: community_id, file, first_frame, last_frame — four columns in that order
+ * from col (file_index as in trawl_frame; ctx: the record's context). */
+TRAWL_API void trawl_rec_evidence(struct trawl_record *r, unsigned col, struct trawl_packet *ctx,
+                                  const struct trawl_flow *f, uint32_t file_index,
+                                  uint64_t first_frame, uint64_t last_frame);
 /* Hand the record on (to the queue of the packet, or to the sinks at once). */
 TRAWL_API void trawl_record_end(struct trawl_record *r);
 

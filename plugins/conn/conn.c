@@ -253,12 +253,7 @@ static void flow_end(struct trawl_packet *ctx, const struct trawl_flow *f, void 
     const struct conn_flow *cfl = trawl_flow_state_peek(f, own_proto(st));
     if (cfl && cfl->vlan >= 0) trawl_rec_int(r, C_VLAN, cfl->vlan);
     if (cfl && cfl->inner_vlan >= 0) trawl_rec_int(r, C_INNER_VLAN, cfl->inner_vlan);
-    const char *cid = trawl_flow_community_id(f);    /* computed only when a record is made */
-    if (cid && *cid) trawl_rec_cstring(r, C_COMMUNITY_ID, cid);
-    const char *file = trawl_packet_file_name(ctx, in->first_file);
-    if (file) trawl_rec_cstring(r, C_FILE, file);
-    trawl_rec_uint(r, C_FIRST_FRAME, in->first_frame);
-    trawl_rec_uint(r, C_LAST_FRAME, in->last_frame);
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, in->first_file, in->first_frame, in->last_frame);
     trawl_record_end(r);
 }
 

@@ -252,11 +252,7 @@ static void emit(struct trawl_packet *ctx, const struct dns_state *st, const str
     const struct trawl_flow_info *in = trawl_flow_info(f);
     char buf[32];
     trawl_rec_time(r, C_TS, s->ts);
-    trawl_rec_cstring(r, C_UID, in->uid);
-    trawl_rec_addr(r, C_ORIG_H, in->family, in->orig_addr);
-    trawl_rec_uint(r, C_ORIG_P, in->orig_port);
-    trawl_rec_addr(r, C_RESP_H, in->family, in->resp_addr);
-    trawl_rec_uint(r, C_RESP_P, in->resp_port);
+    trawl_rec_flow_id(r, C_UID, f);
     trawl_rec_cstring(r, C_PROTO, in->proto == 6 ? "tcp" : "udp");
     trawl_rec_uint(r, C_TRANS_ID, s->id);
     const char *query = s->query;
@@ -288,12 +284,7 @@ static void emit(struct trawl_packet *ctx, const struct dns_state *st, const str
     trawl_rec_bool(r, C_REJECTED, s->rejected);
     trawl_rec_uint(r, C_OPCODE, s->opcode);
     trawl_rec_cstring(r, C_OPCODE_NAME, opcode_name(s->opcode, buf, sizeof buf));
-    const char *cid = trawl_flow_community_id(f);
-    if (cid && *cid) trawl_rec_cstring(r, C_COMMUNITY_ID, cid);
-    const char *file = trawl_packet_file_name(ctx, s->file);
-    if (file) trawl_rec_cstring(r, C_FILE, file);
-    trawl_rec_uint(r, C_FIRST_FRAME, s->first_frame);
-    trawl_rec_uint(r, C_LAST_FRAME, s->last_frame);
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, s->file, s->first_frame, s->last_frame);
     trawl_record_end(r);
 }
 

@@ -576,13 +576,8 @@ static void txn_record(const struct call *c, struct txn *t)
     if (!trawl_record_wanted(ctx, st->rec)) return;
     struct trawl_record *r = trawl_record_begin(ctx, st->rec);
     if (!r) return;
-    const struct trawl_flow_info *in = trawl_flow_info(c->f);
     trawl_rec_time(r, C_TS, t->ts);
-    trawl_rec_cstring(r, C_UID, in->uid);
-    trawl_rec_addr(r, C_ORIG_H, in->family, in->orig_addr);
-    trawl_rec_uint(r, C_ORIG_P, in->orig_port);
-    trawl_rec_addr(r, C_RESP_H, in->family, in->resp_addr);
-    trawl_rec_uint(r, C_RESP_P, in->resp_port);
+    trawl_rec_flow_id(r, C_UID, c->f);
     trawl_rec_uint(r, C_DEPTH, t->depth);
     rec_str(r, C_METHOD, t, S_METHOD);
     rec_str(r, C_HOST, t, S_HOST);
@@ -613,12 +608,7 @@ static void txn_record(const struct call *c, struct txn *t)
     if (t->req_mime) trawl_rec_cstring(r, C_ORIG_MIME, t->req_mime);
     rec_str(r, C_RESP_FILENAMES, t, S_RESP_FILE);
     if (t->resp_mime) trawl_rec_cstring(r, C_RESP_MIME, t->resp_mime);
-    const char *cid = trawl_flow_community_id(c->f);
-    if (cid && *cid) trawl_rec_cstring(r, C_COMMUNITY_ID, cid);
-    const char *file = trawl_packet_file_name(ctx, t->file);
-    if (file) trawl_rec_cstring(r, C_FILE, file);
-    trawl_rec_uint(r, C_FIRST_FRAME, t->first_frame);
-    trawl_rec_uint(r, C_LAST_FRAME, t->last_frame);
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, c->f, t->file, t->first_frame, t->last_frame);
     trawl_record_end(r);
 }
 
