@@ -1,15 +1,21 @@
 /* flow.c — the flow table: conversations, their life cycle, TCP tracking and stream dispatch.
  *
- * One table per worker (it hangs off the worker's struct trawl_packet). A flow is keyed by
+ * One table per worker (it hangs off the worker's home packet context). A flow is keyed by
  * family, protocol, VLAN, tunnel context and the two (address, port) ends in canonical order,
  * so both directions find the same entry. Flows sit in one LRU list per timeout class (TCP,
- * TCP after close, UDP, ICMP, other): the head of each list is its oldest, so timeouts cost a
- * look at five heads per packet, and eviction takes the oldest head.
+ * TCP after close, UDP, ICMP, other): timeouts are checked at each whole second of capture time
+ * (flows_tick: a fixed point in the frame order, whatever the number of workers) from the
+ * lists' heads, and eviction takes the oldest head.
  *
- * Memory: every flow's struct, its TCP state, its protocols' state and its pending PDU bytes are
- * counted in the table's `mem`; bytes held out of order are counted by the reassembly pool.
- * Both are capped (flow.memcap, flow.max, reasm.*): past a cap the oldest flow is ended early
- * (counted) — memory never grows with the capture.
+ * Numbers (tcp.stream, udp.stream) follow tshark: a flow ended idle leaves its number behind
+ * (remember) for the same conversation to take back, while a SYN opens a new one; with worker
+ * threads the merge renumbers them in frame order (workers.c).
+ *
+ * Memory: every flow's struct, its TCP state, its protocols' state, its pending PDU bytes and
+ * the remembered numbers are counted in the table's `mem`; bytes held out of order are counted
+ * by the reassembly pool. Both are capped (flow.memcap, flow.max, reasm.*; shared out among
+ * workers): past a cap the oldest flow is ended early (counted) — memory never grows with the
+ * capture.
  */
 #include <stdlib.h>
 #include <string.h>
