@@ -101,7 +101,8 @@ struct tcp_flow {
 
 struct trawl_flow {
     struct flow_key key;
-    UT_hash_handle hh;
+    uint32_t hash;                  /* key_hash(&key) */
+    uint64_t seq;                   /* creation order in its table: ties of first_frame */
     struct trawl_flow *prev, *next; /* LRU of its class */
     enum tclass tclass;
     bool a_is_orig;                 /* key.a is the originator */
@@ -115,8 +116,65 @@ struct trawl_flow {
     size_t mem;
 };
 
+/* Flows by key: open addressing with linear probing over (hash, flow) pairs, deleted by
+ * backward shift. A lookup is one slot (its hash compared in place) and, on a match, the flow:
+ * uthash's chains cost a cache miss per link, on every packet. */
+struct fslot { uint32_t hash; struct trawl_flow *f; };
+struct flow_index { struct fslot *s; size_t cap, n; };
+
+static struct trawl_flow *idx_find(const struct flow_index *x, const struct flow_key *k, uint32_t h)
+{
+    if (!x->cap) return NULL;
+    for (size_t i = h & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+        struct trawl_flow *f = x->s[i].f;
+        if (!f) return NULL;
+        if (x->s[i].hash == h && !memcmp(&f->key, k, sizeof *k)) return f;
+    }
+}
+
+static void idx_put(struct fslot *s, size_t cap, uint32_t h, struct trawl_flow *f)
+{
+    size_t i = h & (cap - 1);
+    while (s[i].f) i = (i + 1) & (cap - 1);
+    s[i] = (struct fslot){ h, f };
+}
+
+static bool idx_add(struct flow_index *x, struct trawl_flow *f)
+{
+    if ((x->n + 1) * 2 > x->cap) {              /* at most half full */
+        size_t nc = x->cap ? x->cap * 2 : 4096;
+        struct fslot *ns = calloc(nc, sizeof *ns);
+        if (!ns) return false;
+        for (size_t i = 0; i < x->cap; i++) if (x->s[i].f) idx_put(ns, nc, x->s[i].hash, x->s[i].f);
+        free(x->s);
+        x->s = ns;
+        x->cap = nc;
+    }
+    idx_put(x->s, x->cap, f->hash, f);
+    x->n++;
+    return true;
+}
+
+static void idx_del(struct flow_index *x, const struct trawl_flow *f)
+{
+    size_t m = x->cap - 1, j = f->hash & m;
+    while (x->s[j].f != f) {
+        if (!x->s[j].f) return;
+        j = (j + 1) & m;
+    }
+    /* Backward shift: later entries of the run move into the hole when their home allows. */
+    for (size_t i = j;;) {
+        i = (i + 1) & m;
+        if (!x->s[i].f) break;
+        size_t home = x->s[i].hash & m;
+        if (((i - home) & m) >= ((i - j) & m)) { x->s[j] = x->s[i]; j = i; }
+    }
+    x->s[j].f = NULL;
+    x->n--;
+}
+
 struct flow_table {
-    struct trawl_flow *by_key;
+    struct flow_index idx;          /* flows by key */
     struct trawl_flow *head[TC__COUNT], *tail[TC__COUNT];
     int64_t timeout[TC__COUNT];
     int64_t now;
@@ -128,6 +186,7 @@ struct flow_table {
     struct reasm_pool pool;
     struct trawl_flow *spare[2];    /* ended flows kept for reuse: [0] others, [1] TCP */
     size_t nspare[2];
+    uint64_t next_seq;
     /* Numbers of flows that ended idle: the same conversation coming back keeps its
      * tcp.stream/udp.stream, as in tshark (Zeek makes a new connection of it: a new flow). */
     struct remembered *rem_by_key, *rem_oldest, *rem_newest;
@@ -296,7 +355,7 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
     if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
     lru_unlink(t, f);
-    HASH_DEL(t->by_key, f);
+    idx_del(&t->idx, f);
     t->count--;
     t->mem -= f->mem;
     if (pkt->flow == f) pkt->flow = NULL;
@@ -394,10 +453,12 @@ void flows_packet_begin(struct trawl_packet *pkt)
 
 void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
 
+/* First frame, then creation (several flows begin in one frame: a tunnel, a quote). */
 static int by_first_frame(const void *a, const void *b)
 {
     const struct trawl_flow *x = *(const struct trawl_flow *const *)a, *y = *(const struct trawl_flow *const *)b;
-    return x->info.first_frame < y->info.first_frame ? -1 : x->info.first_frame > y->info.first_frame;
+    if (x->info.first_frame != y->info.first_frame) return x->info.first_frame < y->info.first_frame ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 void flows_finish(struct trawl_packet *pkt)
@@ -409,7 +470,7 @@ void flows_finish(struct trawl_packet *pkt)
     size_t n = t->count, k = 0;
     struct trawl_flow **all = malloc((n ? n : 1) * sizeof *all);
     if (all) {
-        for (struct trawl_flow *f = t->by_key; f; f = f->hh.next) all[k++] = f;
+        for (size_t i = 0; i < t->idx.cap && k < n; i++) if (t->idx.s[i].f) all[k++] = t->idx.s[i].f;
         qsort(all, k, sizeof *all, by_first_frame);
         for (size_t i = 0; i < k; i++) {
             pkt->rec_key = all[i]->info.first_frame;
@@ -418,20 +479,23 @@ void flows_finish(struct trawl_packet *pkt)
         pkt->rec_key = 0;
         free(all);
     }
-    while (t->by_key) flow_end(pkt, t->by_key, TRAWL_FLOW_END_INPUT);
+    /* Without memory for the order: in table order. */
+    for (size_t i = 0; i < t->idx.cap; i++)
+        while (t->idx.s[i].f) flow_end(pkt, t->idx.s[i].f, TRAWL_FLOW_END_INPUT);
 }
 
 void flows_free_worker(struct trawl_packet *pkt)
 {
     struct flow_table *t = pkt->home->flows;
     if (!t) return;
-    struct trawl_flow *f, *tmp;
-    HASH_ITER(hh, t->by_key, f, tmp) {
-        HASH_DEL(t->by_key, f);
+    for (size_t i = 0; i < t->idx.cap; i++) {
+        struct trawl_flow *f = t->idx.s[i].f;
+        if (!f) continue;
         for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
         if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
         free(f);
     }
+    free(t->idx.s);
     for (int k = 0; k < 2; k++)
         for (struct trawl_flow *x = t->spare[k], *n; x; x = n) { n = x->next; free(x); }
     HASH_CLEAR(hh, t->rem_by_key);     /* the table first: it is reached through the items */
@@ -567,7 +631,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     struct flow_table *t = pkt->home->flows;
     struct trawl_flow *f = NULL;
     uint32_t kh = key_hash(&k);
-    HASH_FIND_BYHASHVALUE(hh, t->by_key, &k, sizeof k, kh, f);
+    f = idx_find(&t->idx, &k, kh);
     if (f) {
         *dir = (src_is_a == f->a_is_orig) ? TRAWL_DIR_ORIG : TRAWL_DIR_RESP;
         return f;
@@ -595,6 +659,15 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     }
     f->w = pkt->home;
     f->key = k;
+    f->hash = kh;
+    f->seq = t->next_seq++;
+    if (!idx_add(&t->idx, f)) {
+        /* No memory for the index: the flow could not be found again; refuse it. */
+        t->mem -= f->mem;
+        free(f);
+        pkt->wstats->flows_refused++;
+        return NULL;
+    }
     f->a_is_orig = src_is_a;
     struct trawl_flow_info *in = &f->info;
     in->family = fam;
@@ -625,7 +698,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
         else pkt->wstats->flows_unnumbered++;
     }
     f->tclass = class_of(ipproto);
-    HASH_ADD_BYHASHVALUE(hh, t->by_key, key, sizeof k, kh, f);
+
     make_uid(f, kh);
     lru_append(t, f);
     t->count++;
