@@ -338,7 +338,6 @@ void analyzers_free(struct trawl_engine *e);
 void analyzers_purge_plugin(struct trawl_engine *e, struct plugin_entry *pl);
 /* flow.c */
 void flows_packet_begin(struct trawl_packet *pkt);   /* timeouts, per-packet reset */
-void flows_packet_end(struct trawl_packet *pkt);
 void flows_finish(struct trawl_packet *pkt);         /* end every flow (end of input) */
 void flows_free_worker(struct trawl_packet *pkt);
 void flow_note_service(struct trawl_packet *pkt, const struct trawl_proto *p);

@@ -451,7 +451,6 @@ void flows_packet_begin(struct trawl_packet *pkt)
     pkt->home->active = pkt;
 }
 
-void flows_packet_end(struct trawl_packet *pkt) { (void)pkt; }
 
 /* First frame, then creation (several flows begin in one frame: a tunnel, a quote). */
 static int by_first_frame(const void *a, const void *b)
@@ -516,7 +515,6 @@ void trawl_packet_set_addrs(struct trawl_packet *pkt, int family, const uint8_t 
                             const uint8_t *dst, uint32_t ip_len)
 {
     if (family != 4 && family != 6) return;
-    size_t n = family == 4 ? 4 : 16;
     if (pkt->quote_depth) {           /* an ICMP error's quoted datagram */
         pkt->q_family = (uint8_t)family;
         pkt->q_src = src;
@@ -534,7 +532,6 @@ void trawl_packet_set_addrs(struct trawl_packet *pkt, int family, const uint8_t 
         uint32_t h = (hs ^ hd) * 2654435761u + pkt->tunnel;
         pkt->tunnel = h ? h : 1;
     }
-    (void)n;
     pkt->addr_family = (uint8_t)family;
     pkt->addr_src = src;
     pkt->addr_dst = dst;
