@@ -44,6 +44,7 @@ RPATH     = -Wl,-rpath,'$$ORIGIN/../lib'
 # Libraries a plugin links besides libtrawl.
 PLUGIN_LIBS_pcap = -lpcap
 PLUGIN_LIBS_http = -lz
+PLUGIN_LIBS_ssh = -lcrypto
 
 .PHONY: all test sanitize tsan bench fuzz install deps demo clean help check-clang oracle
 all: $(LIB) $(HOST) $(PLUGIN_SO) $(EMBED)
