@@ -25,7 +25,7 @@ enum {
     F_UC, F_UC_LEN, F_UC_DATA,
     F_FQDN_FLAGS, F_FQDN_RCODE1, F_FQDN_RCODE2, F_FQDN_NAME,
     F_AGENT_SUB, F_AGENT_LEN, F_AGENT_VALUE, F_AGENT_CIRCUIT, F_AGENT_REMOTE,
-    F_SR_IP, F_SR_ROUTER, F_CSR, F_CSR_ROUTE,
+    F_SR_IP, F_SR_ROUTER, F_CSR,
     F_COUNT
 };
 
@@ -92,7 +92,6 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_SR_IP]        = { "dhcp.option.static_route.ip", "Destination IP Address", TRAWL_FT_IPV4, 0, NULL, 0 },
     [F_SR_ROUTER]    = { "dhcp.option.static_route.router", "Destination Router", TRAWL_FT_IPV4, 0, NULL, 0 },
     [F_CSR]          = { "dhcp.option.classless_static_route", "Classless static route", TRAWL_FT_BYTES, 0, NULL, 0 },
-    [F_CSR_ROUTE]    = { "dhcp.option.classless_static.route", "Route (destination/prefix via router)", TRAWL_FT_STRING, 0, NULL, 0 },
 };
 
 /* ---- records ------------------------------------------------------------------------------ */
@@ -208,7 +207,8 @@ static void opt_agent(struct trawl_packet *pkt, const uint8_t *v, uint32_t n, co
     }
 }
 
-/* RFC 3442: width byte (0..32), the significant octets of the destination, a router. */
+/* RFC 3442: width byte (0..32), the significant octets of the destination, a router. tshark
+ * shows each route's bytes (and the route only as text in its tree). */
 static void opt_classless(struct trawl_packet *pkt, const uint8_t *v, uint32_t n, const struct trawl_buf *b)
 {
     uint32_t off = 0;
@@ -216,11 +216,7 @@ static void opt_classless(struct trawl_packet *pkt, const uint8_t *v, uint32_t n
         uint8_t w = v[off];
         uint32_t sig = (w + 7u) / 8u;
         if (w > 32 || off + 1 + sig + 4 > n) { trawl_buf_mark_malformed(b); return; }
-        uint8_t dst[4] = { 0, 0, 0, 0 };
-        memcpy(dst, v + off + 1, sig);
-        const uint8_t *r = v + off + 1 + sig;
-        trawl_add_stringf(pkt, F_CSR_ROUTE, "%u.%u.%u.%u/%u-%u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3], w,
-                          r[0], r[1], r[2], r[3]);
+        trawl_add_bytes(pkt, F_CSR, v + off, 1 + sig + 4);
         off += 1 + sig + 4;
     }
 }
@@ -232,7 +228,7 @@ static void addr_list(struct trawl_packet *pkt, unsigned idx, const uint8_t *v, 
 }
 
 /* Walk one options area. Returns false when it ended badly (the layer is marked). */
-static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, struct dhcp_msg *m)
+static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, struct dhcp_msg *m, bool main_area)
 {
     uint32_t n = trawl_buf_caplen(a), off = 0;
     while (off < n) {
@@ -242,7 +238,8 @@ static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, st
             trawl_add_uint(pkt, F_OPT_END, 255);
             m->end = true;
             off++;
-            if (off < n) trawl_add_bytes(pkt, F_OPT_PADDING, a->data + off, n - off);
+            /* The bytes after End: shown for the options field, not for sname/file. */
+            if (off < n && main_area) trawl_add_bytes(pkt, F_OPT_PADDING, a->data + off, n - off);
             return true;
         }
         if (code == 0) {                            /* a run of Pad options */
@@ -297,8 +294,12 @@ static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, st
             else bad = true;
             break;
         case 53:
-            if (len == 1) { trawl_add_uint(pkt, F_OPT_DHCP, v[0]); m->type = v[0]; }
-            else bad = true;
+            if (len != 1) {                         /* tshark gives up on the options here */
+                trawl_buf_mark_malformed(a);
+                return false;
+            }
+            trawl_add_uint(pkt, F_OPT_DHCP, v[0]);
+            m->type = v[0];
             break;
         case 54:
             if (len == 4) { trawl_add_addr(pkt, F_OPT_SERVER_ID, v); memcpy(m->server_id, v, 4); m->has_server_id = true; }
@@ -314,9 +315,13 @@ static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, st
         case 60: trawl_add_string(pkt, F_OPT_VENDOR_CLASS, (const char *)v, len); break;
         case 61:
             if (len >= 1) {
-                trawl_add_uint(pkt, F_CLIENT_ID_TYPE, v[0]);
-                if (v[0] == 1 && len == 7) trawl_add_addr(pkt, F_HW_MAC, v + 1);
-                else trawl_add_bytes(pkt, F_CLIENT_ID, v + 1, len - 1u);
+                if (v[0] == 1 && len == 7) {        /* tshark: the BOOTP header's fields again */
+                    trawl_add_uint(pkt, F_HW_TYPE, v[0]);
+                    trawl_add_addr(pkt, F_HW_MAC, v + 1);
+                } else {
+                    trawl_add_uint(pkt, F_CLIENT_ID_TYPE, v[0]);
+                    trawl_add_bytes(pkt, F_CLIENT_ID, v + 1, len - 1u);
+                }
             } else bad = true;
             break;
         case 77: opt_user_class(pkt, v, len, a); break;
@@ -346,7 +351,6 @@ static bool walk_options(struct trawl_packet *pkt, const struct trawl_buf *a, st
             break;
         case 82: opt_agent(pkt, v, len, a); break;
         case 121:
-            trawl_add_bytes(pkt, F_CSR, v, len);
             opt_classless(pkt, v, len, a);
             break;
         default:
@@ -520,15 +524,15 @@ static int dhcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (dhcp) {
         trawl_add_addr(pkt, F_COOKIE, d + 236);
         struct trawl_buf opts = trawl_buf_tail(b, 240);
-        walk_options(pkt, &opts, &m);
+        walk_options(pkt, &opts, &m, true);
         /* Overload: file (bit 1), then sname (bit 2) carry options instead of text. */
         if (trawl_buf_ok(b) && (m.overload & 1)) {
             struct trawl_buf a = trawl_buf_sub(b, 108, 128);
-            walk_options(pkt, &a, &m);
+            walk_options(pkt, &a, &m, false);
         }
         if (trawl_buf_ok(b) && (m.overload & 2)) {
             struct trawl_buf a = trawl_buf_sub(b, 44, 64);
-            walk_options(pkt, &a, &m);
+            walk_options(pkt, &a, &m, false);
         }
     }
     if (!(m.overload & 2) && d[44]) trawl_add_string(pkt, F_SERVER, (const char *)d + 44, strz_len(d + 44, 64));

@@ -188,7 +188,7 @@ static void options(struct trawl_packet *pkt, const struct trawl_buf *a, unsigne
             trawl_add_uint(pkt, F_STATUS_CODE, be16(p));
             trawl_add_string(pkt, F_STATUS_MSG, (const char *)p + 2, len - 2u);
             break;
-        case 14: trawl_add_uint(pkt, F_RAPID_COMMIT, 0); break;
+        case 14: trawl_tree_push(pkt, F_RAPID_COMMIT); trawl_tree_pop(pkt); break;
         case 18: trawl_add_string(pkt, F_INTERFACE_ID, (const char *)p, len); break;
         case 23:
             if (len % 16) trawl_buf_mark_malformed(a);

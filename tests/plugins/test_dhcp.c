@@ -190,7 +190,8 @@ static void test_options(void)
     FIELD_IS(t, "dhcp.option.requested_ip_address", "192.168.0.5");
     FIELD_IS(t, "dhcp.option.request_list_item", "1,3,6");
     FIELD_IS(t, "dhcp.option.vendor_class_id", "MSFT 5.0");
-    FIELD_IS(t, "dhcp.client_id.type", "1");
+    FIELD_IS(t, "dhcp.hw.type", "0x01,0x01");
+    FIELD_IS(t, "dhcp.client_id.type", "");
     FIELD_IS(t, "dhcp.hw.mac_addr", "02:00:00:00:00:07,02:00:00:00:00:07");
     FIELD_IS(t, "dhcp.option.user_class", "0,1");
     FIELD_IS(t, "dhcp.option.user_class.length", "3,4");
@@ -199,7 +200,7 @@ static void test_options(void)
     FIELD_IS(t, "dhcp.fqdn.name", "pc1");
     FIELD_IS(t, "dhcp.option.agent_information_option.agent_circuit_id", "414243");
     FIELD_IS(t, "dhcp.option.agent_information_option.agent_remote_id", "71ff");
-    FIELD_IS(t, "dhcp.option.classless_static.route", "192.168.1.0/24-192.168.0.1,0.0.0.0/0-10.0.0.1");
+    FIELD_IS(t, "dhcp.option.classless_static_route", "18c0a801c0a80001,000a000001");
     FIELD_IS(t, "dhcp.option.type", "53,12,50,55,60,61,77,81,82,0,121,0");
     FIELD_IS(t, "dhcp.option.end", "255");
     FIELD_IS(t, "dhcp.option.padding", "00,0000");
@@ -220,6 +221,7 @@ static void test_overload(void)
     FIELD_IS(t, "dhcp.option.option_overload", "3");
     FIELD_IS(t, "dhcp.option.hostname", "abc");
     FIELD_IS(t, "dhcp.option.type", "53,52,0,12,0,0");   /* main End, file's 12 and End, sname's pads */
+    CU_ASSERT_EQUAL(strlen(th_field(t, "dhcp.option.padding")), 128);   /* sname's 64 pads only */
     FIELD_IS(t, "dhcp.file", "");
     FIELD_IS(t, "dhcp.server", "");
     CU_ASSERT_EQUAL(th_errors(t), 0);
@@ -261,14 +263,20 @@ static void test_malformed(void)
     FIELD_IS(t, "dhcp.option.type", "53,12");
     CU_ASSERT_EQUAL(th_layer_errors(t, "dhcp"), TRAWL_BUF_MALFORMED);
 
-    /* Zero-length options: an empty host name is fine; message type and lease need 1 and 4. */
+    /* Zero-length options: an empty host name is fine; a message type needs its byte (tshark
+     * stops there); an empty lease time is flagged and the walk goes on. */
     n = bootp(m, 1, 2, NULL, "0c00" "3500" "3300" "3700" "ff");
     send_v4(t, m, n, 0);
-    FIELD_IS(t, "dhcp.option.type", "12,53,51,55,0");
-    FIELD_IS(t, "dhcp.option.length", "0,0,0,0");
+    FIELD_IS(t, "dhcp.option.type", "12,53");
+    FIELD_IS(t, "dhcp.option.length", "0,0");
     FIELD_IS(t, "dhcp.option.hostname", "");
     CU_ASSERT_EQUAL(th_count(t, "dhcp.option.hostname"), 1);
     FIELD_IS(t, "dhcp.option.dhcp", "");
+    CU_ASSERT_EQUAL(th_layer_errors(t, "dhcp"), TRAWL_BUF_MALFORMED);
+    n = bootp(m, 1, 2, NULL, "3300" "3700" "ff");
+    send_v4(t, m, n, 0);
+    FIELD_IS(t, "dhcp.option.type", "51,55,0");
+    FIELD_IS(t, "dhcp.option.ip_address_lease_time", "");
     CU_ASSERT_EQUAL(th_layer_errors(t, "dhcp"), TRAWL_BUF_MALFORMED);
 
     /* A user class instance longer than its option; a classless route with width 33. */
@@ -279,7 +287,7 @@ static void test_malformed(void)
     CU_ASSERT_EQUAL(th_layer_errors(t, "dhcp"), TRAWL_BUF_MALFORMED);
     n = bootp(m, 1, 2, NULL, "7905210a000001" "ff");
     send_v4(t, m, n, 0);
-    FIELD_IS(t, "dhcp.option.classless_static.route", "");
+    FIELD_IS(t, "dhcp.option.classless_static_route", "");
     CU_ASSERT_EQUAL(th_layer_errors(t, "dhcp"), TRAWL_BUF_MALFORMED);
 
     /* Cut by the snaplen inside the fixed header, then inside an option. */
