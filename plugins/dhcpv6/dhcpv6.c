@@ -61,7 +61,7 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_ELAPSED]     = { "dhcpv6.elapsed_time", "Elapsed time", TRAWL_FT_U16, 0, NULL, 0 },
     [F_STATUS_CODE] = { "dhcpv6.status_code", "Status Code", TRAWL_FT_U16, 0, NULL, 0 },
     [F_STATUS_MSG]  = { "dhcpv6.status_msg", "Status Message", TRAWL_FT_STRING, 0, NULL, 0 },
-    [F_INTERFACE_ID]= { "dhcpv6.interface_id", "Interface-ID", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_INTERFACE_ID]= { "dhcpv6.interface_id", "Interface-ID", TRAWL_FT_BYTES, 0, NULL, 0 },
     [F_DNS_SERVER]  = { "dhcpv6.dns_server", "DNS server address", TRAWL_FT_IPV6, 0, NULL, 0 },
     [F_RAPID_COMMIT]= { "dhcpv6.rapid_commit", "Rapid Commit", TRAWL_FT_NONE, 0, NULL, 0 },
 };
@@ -127,10 +127,11 @@ static void options(struct trawl_packet *pkt, const struct trawl_buf *a, unsigne
     while (off < n && trawl_buf_ok(a)) {
         if (!trawl_buf_need(a, off, 4)) return;
         uint16_t code = trawl_buf_u16be(a, off), len = trawl_buf_u16be(a, off + 2);
-        trawl_add_uint(pkt, F_OPT_TYPE, code);
-        trawl_add_uint(pkt, F_OPT_LEN, len);
+        /* An option longer than what holds it is not shown at all, as in tshark. */
         struct trawl_buf v = trawl_buf_sub(a, off + 4, len);
         if (!trawl_buf_ok(a) || !trawl_buf_need(&v, 0, len)) return;
+        trawl_add_uint(pkt, F_OPT_TYPE, code);
+        trawl_add_uint(pkt, F_OPT_LEN, len);
         const uint8_t *p = v.data;
         switch (code) {
         case 1: case 2: duid(pkt, p, len, a); break;
@@ -189,7 +190,7 @@ static void options(struct trawl_packet *pkt, const struct trawl_buf *a, unsigne
             trawl_add_string(pkt, F_STATUS_MSG, (const char *)p + 2, len - 2u);
             break;
         case 14: trawl_tree_push(pkt, F_RAPID_COMMIT); trawl_tree_pop(pkt); break;
-        case 18: trawl_add_string(pkt, F_INTERFACE_ID, (const char *)p, len); break;
+        case 18: trawl_add_bytes(pkt, F_INTERFACE_ID, p, len); break;
         case 23:
             if (len % 16) trawl_buf_mark_malformed(a);
             for (uint32_t i = 0; i + 16 <= len; i += 16) trawl_add_addr(pkt, F_DNS_SERVER, p + i);

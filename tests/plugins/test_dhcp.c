@@ -377,7 +377,7 @@ static void test_dhcpv6_relay(void)
     FIELD_IS(t, "dhcpv6.hopcount", "0");
     FIELD_IS(t, "dhcpv6.linkaddr", "2001:db8::1");
     FIELD_IS(t, "dhcpv6.peeraddr", "fe80::9");
-    FIELD_IS(t, "dhcpv6.interface_id", "eth0");
+    FIELD_IS(t, "dhcpv6.interface_id", "65746830");
     FIELD_IS(t, "dhcpv6.xid", "0xabcdef");
     FIELD_IS(t, "dhcpv6.option.type", "18,9,8,14");
     FIELD_IS(t, "dhcpv6.elapsed_time", "0");
@@ -387,7 +387,7 @@ static void test_dhcpv6_relay(void)
     send_v6(t, "07000001" "000d0009" "0002" "6e6f206164" "6472" "0017ffff" "00");
     FIELD_IS(t, "dhcpv6.status_code", "2");
     FIELD_IS(t, "dhcpv6.status_msg", "no addr");
-    FIELD_IS(t, "dhcpv6.option.type", "13,23");
+    FIELD_IS(t, "dhcpv6.option.type", "13");          /* 23 runs past the end: not shown */
     CU_ASSERT_EQUAL(th_layer_errors(t, "dhcpv6"), TRAWL_BUF_MALFORMED);
 
     /* Twenty nested relays: decoded down to the depth bound, no more, and no harm. */
