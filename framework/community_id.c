@@ -48,6 +48,11 @@ static int icmp6_counterpart(uint16_t t)
     }
 }
 
+int trawl_icmp_counterpart(uint8_t proto, uint16_t type)
+{
+    return proto == 1 ? icmp4_counterpart(type) : proto == 58 ? icmp6_counterpart(type) : -1;
+}
+
 int trawl_community_id(const struct trawl_flow_tuple *t, uint16_t seed, char out[TRAWL_COMMUNITY_ID_SIZE])
 {
     if (!t || (t->family != 4 && t->family != 6) || !t->src || !t->dst) return TRAWL_EINVAL;

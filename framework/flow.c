@@ -545,20 +545,6 @@ void trawl_packet_set_vlan(struct trawl_packet *pkt, uint16_t vlan_id)
 
 /* ---- finding flows ----------------------------------------------------------------------- */
 
-/* ICMP request/reply pairs map to one flow, as the Community ID spec maps them. */
-static bool icmp_counterpart(uint8_t proto, uint16_t type, uint16_t *other)
-{
-    static const uint8_t v4[][2] = { {8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18} };
-    static const uint8_t v6[][2] = { {128, 129}, {133, 134}, {135, 136}, {130, 131}, {144, 145}, {146, 147} };
-    const uint8_t (*tab)[2] = proto == 1 ? v4 : v6;
-    size_t n = proto == 1 ? sizeof v4 / sizeof v4[0] : sizeof v6 / sizeof v6[0];
-    for (size_t i = 0; i < n; i++) {
-        if (tab[i][0] == type) { *other = tab[i][1]; return true; }
-        if (tab[i][1] == type) { *other = tab[i][0]; return true; }
-    }
-    return false;
-}
-
 static enum tclass class_of(uint8_t proto)
 {
     switch (proto) {
@@ -607,8 +593,9 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     size_t n = fam == 4 ? 4 : 16;
     uint16_t ks = sport, kd = dport;
     if (ipproto == 1 || ipproto == 58) {
-        uint16_t other;
-        if (icmp_counterpart(ipproto, sport, &other)) kd = other;
+        /* A request and its reply share one flow. */
+        int other = trawl_icmp_counterpart(ipproto, sport);
+        if (other >= 0) kd = (uint16_t)other;
     }
     struct flow_key k;
     memset(&k, 0, sizeof k);

@@ -167,6 +167,10 @@ TRAWL_BEGIN_DECLS
 TRAWL_API int trawl_community_id(const struct trawl_flow_tuple *t, uint16_t seed,
                                  char out[TRAWL_COMMUNITY_ID_SIZE]);
 
+/* The counterpart of an ICMP (proto 1) or ICMPv6 (58) type in a request/reply pair (echo 8 ↔ 0,
+ * 128 ↔ 129, ... as the Community ID spec pairs them, which is also Zeek's), or -1. */
+TRAWL_API int trawl_icmp_counterpart(uint8_t proto, uint16_t type);
+
 /* ---- network and link layers -------------------------------------------------------------- */
 
 /* The packet's addresses (family 4 or 6; src/dst point into the packet) and the IP datagram's

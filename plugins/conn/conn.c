@@ -130,20 +130,6 @@ static const char *zeek_service(const char *name, uint8_t proto)
     return name;
 }
 
-/* Zeek's counterpart ICMP types (request <-> reply); one-way types have none. */
-static bool icmp_counterpart(uint8_t proto, uint16_t type, uint16_t *other)
-{
-    static const uint8_t v4[][2] = { {8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18} };
-    static const uint8_t v6[][2] = { {128, 129}, {133, 134}, {135, 136}, {130, 131}, {139, 140}, {144, 145} };
-    const uint8_t (*tab)[2] = proto == 1 ? v4 : v6;
-    size_t n = proto == 1 ? sizeof v4 / sizeof v4[0] : sizeof v6 / sizeof v6[0];
-    for (size_t i = 0; i < n; i++) {
-        if (tab[i][0] == type) { *other = tab[i][1]; return true; }
-        if (tab[i][1] == type) { *other = tab[i][0]; return true; }
-    }
-    return false;
-}
-
 /* Zeek's Site::private_address_space, its default local_nets. */
 struct net { uint8_t bits; uint8_t a[16]; };
 static const struct net private4[] = {
@@ -219,8 +205,8 @@ static void flow_end(struct trawl_packet *ctx, const struct trawl_flow *f, void 
     const struct trawl_flow_info *in = trawl_flow_info(f);
     uint16_t oport = in->orig_port, rport = in->resp_port;
     if (in->proto == 1 || in->proto == 58) {
-        uint16_t other;
-        if (icmp_counterpart(in->proto, oport, &other)) rport = other;
+        int other = trawl_icmp_counterpart(in->proto, oport);   /* Zeek's pairs are the spec's */
+        if (other >= 0) rport = (uint16_t)other;
     }
     trawl_rec_time(r, C_TS, in->start_ns);
     trawl_rec_cstring(r, C_UID, in->uid);
