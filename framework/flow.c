@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "oaindex.h"
 #include "reasm.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -116,65 +117,16 @@ struct trawl_flow {
     size_t mem;
 };
 
-/* Flows by key: open addressing with linear probing over (hash, flow) pairs, deleted by
- * backward shift. A lookup is one slot (its hash compared in place) and, on a match, the flow:
- * uthash's chains cost a cache miss per link, on every packet. */
-struct fslot { uint32_t hash; struct trawl_flow *f; };
-struct flow_index { struct fslot *s; size_t cap, n; };
-
-static struct trawl_flow *idx_find(const struct flow_index *x, const struct flow_key *k, uint32_t h)
+/* Flows by key (oaindex.h): tag = key_hash, value = the flow. */
+static bool flow_has_key(uint64_t val, const void *key)
 {
-    if (!x->cap) return NULL;
-    for (size_t i = h & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
-        struct trawl_flow *f = x->s[i].f;
-        if (!f) return NULL;
-        if (x->s[i].hash == h && !memcmp(&f->key, k, sizeof *k)) return f;
-    }
+    return !memcmp(&((const struct trawl_flow *)(uintptr_t)val)->key, key, sizeof(struct flow_key));
 }
 
-static void idx_put(struct fslot *s, size_t cap, uint32_t h, struct trawl_flow *f)
-{
-    size_t i = h & (cap - 1);
-    while (s[i].f) i = (i + 1) & (cap - 1);
-    s[i] = (struct fslot){ h, f };
-}
-
-static bool idx_add(struct flow_index *x, struct trawl_flow *f)
-{
-    if ((x->n + 1) * 2 > x->cap) {              /* at most half full */
-        size_t nc = x->cap ? x->cap * 2 : 4096;
-        struct fslot *ns = calloc(nc, sizeof *ns);
-        if (!ns) return false;
-        for (size_t i = 0; i < x->cap; i++) if (x->s[i].f) idx_put(ns, nc, x->s[i].hash, x->s[i].f);
-        free(x->s);
-        x->s = ns;
-        x->cap = nc;
-    }
-    idx_put(x->s, x->cap, f->hash, f);
-    x->n++;
-    return true;
-}
-
-static void idx_del(struct flow_index *x, const struct trawl_flow *f)
-{
-    size_t m = x->cap - 1, j = f->hash & m;
-    while (x->s[j].f != f) {
-        if (!x->s[j].f) return;
-        j = (j + 1) & m;
-    }
-    /* Backward shift: later entries of the run move into the hole when their home allows. */
-    for (size_t i = j;;) {
-        i = (i + 1) & m;
-        if (!x->s[i].f) break;
-        size_t home = x->s[i].hash & m;
-        if (((i - home) & m) >= ((i - j) & m)) { x->s[j] = x->s[i]; j = i; }
-    }
-    x->s[j].f = NULL;
-    x->n--;
-}
+static inline struct trawl_flow *slot_flow(const struct oa_slot *s) { return (struct trawl_flow *)(uintptr_t)s->val; }
 
 struct flow_table {
-    struct flow_index idx;          /* flows by key */
+    struct oa_index idx;            /* flows by key */
     struct trawl_flow *head[TC__COUNT], *tail[TC__COUNT];
     int64_t timeout[TC__COUNT];
     int64_t now;
@@ -355,7 +307,7 @@ static void flow_end(struct trawl_packet *pkt, struct trawl_flow *f, enum trawl_
     for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
     if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
     lru_unlink(t, f);
-    idx_del(&t->idx, f);
+    oa_del(&t->idx, f->hash, (uintptr_t)f);
     t->count--;
     t->mem -= f->mem;
     if (pkt->flow == f) pkt->flow = NULL;
@@ -469,7 +421,7 @@ void flows_finish(struct trawl_packet *pkt)
     size_t n = t->count, k = 0;
     struct trawl_flow **all = malloc((n ? n : 1) * sizeof *all);
     if (all) {
-        for (size_t i = 0; i < t->idx.cap && k < n; i++) if (t->idx.s[i].f) all[k++] = t->idx.s[i].f;
+        for (size_t i = 0; i < t->idx.cap && k < n; i++) if (t->idx.s[i].val) all[k++] = slot_flow(&t->idx.s[i]);
         qsort(all, k, sizeof *all, by_first_frame);
         for (size_t i = 0; i < k; i++) {
             pkt->rec_key = all[i]->info.first_frame;
@@ -480,7 +432,7 @@ void flows_finish(struct trawl_packet *pkt)
     }
     /* Without memory for the order: in table order. */
     for (size_t i = 0; i < t->idx.cap; i++)
-        while (t->idx.s[i].f) flow_end(pkt, t->idx.s[i].f, TRAWL_FLOW_END_INPUT);
+        while (t->idx.s[i].val) flow_end(pkt, slot_flow(&t->idx.s[i]), TRAWL_FLOW_END_INPUT);
 }
 
 void flows_free_worker(struct trawl_packet *pkt)
@@ -488,8 +440,8 @@ void flows_free_worker(struct trawl_packet *pkt)
     struct flow_table *t = pkt->home->flows;
     if (!t) return;
     for (size_t i = 0; i < t->idx.cap; i++) {
-        struct trawl_flow *f = t->idx.s[i].f;
-        if (!f) continue;
+        if (!t->idx.s[i].val) continue;
+        struct trawl_flow *f = slot_flow(&t->idx.s[i]);
         for (struct flow_slot *s = f->slots, *n; s; s = n) { n = s->next; free(s); }
         if (f->tcp) for (int d = 0; d < 2; d++) { reasm_free(&f->tcp->d[d].r, &t->pool); free(f->tcp->d[d].pend); }
         free(f);
@@ -615,7 +567,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     struct flow_table *t = pkt->home->flows;
     struct trawl_flow *f = NULL;
     uint32_t kh = key_hash(&k);
-    f = idx_find(&t->idx, &k, kh);
+    f = (struct trawl_flow *)(uintptr_t)oa_find(&t->idx, kh, flow_has_key, &k);
     if (f) {
         *dir = (src_is_a == f->a_is_orig) ? TRAWL_DIR_ORIG : TRAWL_DIR_RESP;
         return f;
@@ -645,7 +597,7 @@ static struct trawl_flow *lookup(struct trawl_packet *pkt, uint8_t ipproto, uint
     f->key = k;
     f->hash = kh;
     f->seq = t->next_seq++;
-    if (!idx_add(&t->idx, f)) {
+    if (!oa_add(&t->idx, kh, (uintptr_t)f)) {
         /* No memory for the index: the flow could not be found again; refuse it. */
         t->mem -= f->mem;
         free(f);

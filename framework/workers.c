@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "oaindex.h"
 
 #define ITEMS_PER_WORKER 128
 #define MAX_WORKERS 64
@@ -68,74 +69,13 @@ struct worker {
     atomic_int sleeping;              /* the worker waits on ring_tail (futex) */
 };
 
-/* Provisional flow number → number in frame order: open addressing with linear probing and
- * backward-shift deletion (a flow is looked up at every packet that shows its number; chained
- * buckets cost a cache miss per link). UINT64_MAX is never a provisional number: it marks an
- * empty slot. */
-struct stream_slot { uint64_t prov, global; };
-struct stream_map { struct stream_slot *s; size_t cap, n; };
-#define MAP_EMPTY UINT64_MAX
-
-static size_t map_home(const struct stream_map *m, uint64_t k)
+/* Provisional flow number → number in frame order (oaindex.h: tag = provisional number, value =
+ * the number in frame order + 1). Looked up at every packet that shows a number. */
+static void map_put(struct oa_index *m, uint64_t prov, uint64_t global)
 {
-    k ^= k >> 33; k *= 0xff51afd7ed558ccdull; k ^= k >> 33;
-    return (size_t)k & (m->cap - 1);
-}
-
-static bool map_grow(struct stream_map *m)
-{
-    size_t nc = m->cap ? m->cap * 2 : 1024;
-    struct stream_slot *ns = malloc(nc * sizeof *ns), *old = m->s;
-    if (!ns) return false;
-    for (size_t i = 0; i < nc; i++) ns[i].prov = MAP_EMPTY;
-    size_t oc = m->cap;
-    m->s = ns;
-    m->cap = nc;
-    for (size_t i = 0; i < oc; i++) {
-        if (old[i].prov == MAP_EMPTY) continue;
-        size_t j = map_home(m, old[i].prov);
-        while (ns[j].prov != MAP_EMPTY) j = (j + 1) & (nc - 1);
-        ns[j] = old[i];
-    }
-    free(old);
-    return true;
-}
-
-static void map_put(struct stream_map *m, uint64_t k, uint64_t v)
-{
-    if ((m->n + 1) * 2 > m->cap && !map_grow(m)) return;
-    size_t j = map_home(m, k);
-    while (m->s[j].prov != MAP_EMPTY && m->s[j].prov != k) j = (j + 1) & (m->cap - 1);
-    if (m->s[j].prov == MAP_EMPTY) m->n++;
-    m->s[j] = (struct stream_slot){ k, v };
-}
-
-static const struct stream_slot *map_get(const struct stream_map *m, uint64_t k)
-{
-    if (!m->cap) return NULL;
-    for (size_t j = map_home(m, k);; j = (j + 1) & (m->cap - 1)) {
-        if (m->s[j].prov == k) return &m->s[j];
-        if (m->s[j].prov == MAP_EMPTY) return NULL;
-    }
-}
-
-static void map_del(struct stream_map *m, uint64_t k)
-{
-    if (!m->cap) return;
-    size_t j = map_home(m, k);
-    while (m->s[j].prov != k) {
-        if (m->s[j].prov == MAP_EMPTY) return;
-        j = (j + 1) & (m->cap - 1);
-    }
-    /* Backward shift: move later entries of the run into the hole when their home allows. */
-    for (size_t i = j;;) {
-        i = (i + 1) & (m->cap - 1);
-        if (m->s[i].prov == MAP_EMPTY) break;
-        size_t h = map_home(m, m->s[i].prov);
-        if (((i - h) & (m->cap - 1)) >= ((i - j) & (m->cap - 1))) { m->s[j] = m->s[i]; j = i; }
-    }
-    m->s[j].prov = MAP_EMPTY;
-    m->n--;
+    uint64_t old = oa_find(m, prov, NULL, NULL);
+    if (old) oa_del(m, prov, old);
+    oa_add(m, prov, global + 1);
 }
 
 struct workers {
@@ -146,7 +86,7 @@ struct workers {
     atomic_uint done_seq;             /* bumped by workers after each context */
     _Atomic(struct item *) waiting_for;   /* the context the reading thread sleeps on */
     unsigned share0;                  /* per mille of the flows the reading thread takes */
-    struct stream_map map;
+    struct oa_index map;
     uint64_t next_global[3];
 };
 
@@ -324,14 +264,17 @@ static void renumber(struct workers *ws, struct trawl_packet *p)
     for (uint32_t i = 0; i < p->nstream_vals; i++) {
         uint32_t k = p->stream_vals[i];
         if (k >= n) continue;
-        const struct stream_slot *m = map_get(&ws->map, vals[k].v.u);
-        if (m) ((struct trawl_value *)vals)[k].v.u = m->global;
+        uint64_t g = oa_find(&ws->map, vals[k].v.u, NULL, NULL);
+        if (g) ((struct trawl_value *)vals)[k].v.u = g - 1;
     }
 }
 
 static void forget_ended(struct workers *ws, struct trawl_packet *p)
 {
-    for (size_t i = 0; i < p->nended; i++) map_del(&ws->map, p->ended[i]);
+    for (size_t i = 0; i < p->nended; i++) {
+        uint64_t g = oa_find(&ws->map, p->ended[i], NULL, NULL);
+        if (g) oa_del(&ws->map, p->ended[i], g);
+    }
     p->nended = 0;
 }
 
