@@ -496,3 +496,21 @@ int trawl_defrag_add(struct trawl_packet *pkt, const struct trawl_frag *fr, stru
     }
     return 0;
 }
+
+void trawl_defrag_add_fields(struct trawl_packet *pkt, const struct trawl_defrag_result *r,
+                             const struct trawl_defrag_fields *idx)
+{
+    const unsigned bad = TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE | TRAWL_DEFRAG_CONFLICT |
+                         TRAWL_DEFRAG_MULTI_LAST | TRAWL_DEFRAG_PAST_END;
+    for (uint32_t i = 0; i < r->nfrags; i++) {
+        unsigned fl = r->frame_flags[i];
+        if (!(fl & bad)) { trawl_add_uint(pkt, idx->fragment, r->frames[i]); continue; }
+        trawl_add_uint(pkt, idx->error, r->frames[i]);
+        if (fl & (TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE)) trawl_add_bool(pkt, idx->overlap, true);
+        if (fl & TRAWL_DEFRAG_CONFLICT) trawl_add_bool(pkt, idx->conflict, true);
+        if (fl & TRAWL_DEFRAG_MULTI_LAST) trawl_add_bool(pkt, idx->multiple_tails, true);
+        if (fl & TRAWL_DEFRAG_PAST_END) trawl_add_bool(pkt, idx->too_long, true);
+    }
+    trawl_add_uint(pkt, idx->count, r->nfrags);
+    trawl_add_uint(pkt, idx->reassembled_len, r->len);
+}

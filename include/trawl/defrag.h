@@ -94,5 +94,17 @@ TRAWL_BEGIN_DECLS
 TRAWL_API int trawl_defrag_add(struct trawl_packet *pkt, const struct trawl_frag *frag,
                                struct trawl_defrag_result *res);
 
+/* The current protocol's own field indices for what a completed datagram shows, as Wireshark
+ * names them (ip.fragment, ip.fragment.error, ip.fragment.overlap, ...conflict,
+ * ...multipletails, ...toolongfragment, ip.fragment.count, ip.reassembled.length). */
+struct trawl_defrag_fields {
+    unsigned fragment, error, overlap, conflict, multiple_tails, too_long, count, reassembled_len;
+};
+
+/* Add a COMPLETE result's fields: each fragment's frame (as an error when it overlapped,
+ * repeated, conflicted or ran past the end, with those flags), the count and the length. */
+TRAWL_API void trawl_defrag_add_fields(struct trawl_packet *pkt, const struct trawl_defrag_result *r,
+                                       const struct trawl_defrag_fields *idx);
+
 TRAWL_END_DECLS
 #endif

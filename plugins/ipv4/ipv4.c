@@ -243,22 +243,10 @@ static int32_t route_dst_offset(const struct trawl_buf *ip, uint32_t hlen)
 }
 
 /* The fragments of a datagram just reassembled, as Wireshark shows them on that frame. */
-static void add_fragment_list(struct trawl_packet *pkt, const struct trawl_defrag_result *r)
-{
-    const unsigned bad = TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE | TRAWL_DEFRAG_CONFLICT |
-                         TRAWL_DEFRAG_MULTI_LAST | TRAWL_DEFRAG_PAST_END;
-    for (uint32_t i = 0; i < r->nfrags; i++) {
-        unsigned fl = r->frame_flags[i];
-        if (!(fl & bad)) { trawl_add_uint(pkt, F_FRAGMENT, r->frames[i]); continue; }
-        trawl_add_uint(pkt, F_FRAG_ERROR, r->frames[i]);
-        if (fl & (TRAWL_DEFRAG_OVERLAP | TRAWL_DEFRAG_DUPLICATE)) trawl_add_bool(pkt, F_FRAG_OVERLAP, true);
-        if (fl & TRAWL_DEFRAG_CONFLICT) trawl_add_bool(pkt, F_FRAG_CONFLICT, true);
-        if (fl & TRAWL_DEFRAG_MULTI_LAST) trawl_add_bool(pkt, F_FRAG_MULTI_TAILS, true);
-        if (fl & TRAWL_DEFRAG_PAST_END) trawl_add_bool(pkt, F_FRAG_TOO_LONG, true);
-    }
-    trawl_add_uint(pkt, F_FRAG_COUNT, r->nfrags);
-    trawl_add_uint(pkt, F_REASM_LEN, r->len);
-}
+static const struct trawl_defrag_fields frag_fields = {
+    F_FRAGMENT, F_FRAG_ERROR, F_FRAG_OVERLAP, F_FRAG_CONFLICT, F_FRAG_MULTI_TAILS, F_FRAG_TOO_LONG,
+    F_FRAG_COUNT, F_REASM_LEN,
+};
 
 static void set_addr_cols(struct trawl_packet *pkt, const uint8_t *src, const uint8_t *dst)
 {
@@ -423,7 +411,7 @@ static int ip_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state
             };
             struct trawl_defrag_result r;
             if (trawl_defrag_add(pkt, &fr, &r) == 0 && r.status == TRAWL_DEFRAG_COMPLETE) {
-                add_fragment_list(pkt, &r);
+                trawl_defrag_add_fields(pkt, &r, &frag_fields);
                 trawl_packet_set_addrs(pkt, 4, src, dst, hlen + r.len);   /* the whole datagram's length */
                 if (cols) trawl_col_set(pkt, TRAWL_COL_INFO, "%s (%u)", ipproto_str(proto), proto);
                 struct trawl_buf rb = trawl_buf_make(r.data, r.len, r.len, b->err);
