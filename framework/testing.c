@@ -1,6 +1,7 @@
 /* testing.c — the plugin authors' test harness (trawl/testing.h): a real engine, real
  * plugins, fields back as -T fields strings. */
 #include "trawl/trawl.h"
+#include "input/capture.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@ struct th_record {
 
 struct trawl_test {
     struct trawl_engine *e;
+    struct cap_reader *cap;            /* trawl_test_file_upto's open capture */
+    char *cap_path;
+    uint64_t cap_frame;
     uint64_t number;
     int64_t ts;
     struct th_record recs[TH_MAXR];
@@ -136,9 +140,44 @@ struct trawl_test *trawl_test_new_opts(const char *const *dirs, const char *cons
     return t;
 }
 
+static void step_close(struct trawl_test *t)
+{
+    if (t->cap) cap_close(t->cap);
+    free(t->cap_path);
+    t->cap = NULL;
+    t->cap_path = NULL;
+    t->cap_frame = 0;
+}
+
+int trawl_test_file_upto(struct trawl_test *t, const char *path, uint64_t upto)
+{
+    if (!t->cap_path || strcmp(t->cap_path, path)) {
+        step_close(t);
+        char err[512];
+        if (!(t->cap = cap_open(path, err, sizeof err))) { fprintf(stderr, "trawl_test: %s\n", err); return -1; }
+        if (!(t->cap_path = strdup(path))) { step_close(t); return -1; }
+    }
+    struct cap_packet cp;
+    while (t->cap_frame < upto) {
+        if (cap_next(t->cap, &cp) != 1) {
+            step_close(t);
+            return upto == UINT64_MAX ? 0 : -1;
+        }
+        t->cap_frame++;
+        struct trawl_frame f = { .ts_ns = cp.ts_ns, .caplen = cp.caplen, .len = cp.len,
+                                 .linktype = cp.linktype, .interface_id = cp.interface_id,
+                                 .comment = cp.comment, .comment_len = cp.comment_len,
+                                 .ts_precision = cp.ts_digits ? cp.ts_digits : cap_ts_precision(t->cap) };
+        test_clear(t);
+        if (trawl_engine_feed(t->e, &f, cp.data) < 0) return -1;
+    }
+    return 0;
+}
+
 void trawl_test_free(struct trawl_test *t)
 {
     if (!t) return;
+    step_close(t);
     /* Flows still open end when the engine is freed: their records are not ours to keep. */
     trawl_engine_on_record(t->e, NULL, NULL);
     test_clear(t);

@@ -42,6 +42,10 @@ TRAWL_API int trawl_test_finish(struct trawl_test *t);
 TRAWL_API unsigned trawl_test_record_count(struct trawl_test *t, const char *type);
 TRAWL_API const char *trawl_test_record_value(struct trawl_test *t, const char *type,
                                               unsigned index, const char *column);
+/* Step through a capture: dissect its frames, in order, up to frame `upto` (from where the last
+ * call on the same path stopped), so the accessors describe frame `upto`; UINT64_MAX reads the
+ * rest and closes it. 0, or -1 when the file has fewer frames (or cannot be read). */
+TRAWL_API int trawl_test_file_upto(struct trawl_test *t, const char *path, uint64_t upto);
 /* Read a capture file; afterwards the accessors below describe its LAST packet. */
 TRAWL_API int trawl_test_file(struct trawl_test *t, const char *path);
 

@@ -27,44 +27,27 @@ static struct th *start(void)
     return t;
 }
 
-/* ---- a classic little-endian pcap, fed frame by frame ------------------------------------- */
+/* ---- a capture, fed frame by frame (trawl_test_file_upto) ---------------------------------- */
 
-struct pcapf { FILE *f; unsigned frame; };
+struct pcapf { char path[512]; };
 
 static struct pcapf pc_open(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", th_captures_dir(), name);
-    struct pcapf p = { fopen(path, "rb"), 0 };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p.f);
-    uint8_t gh[24];
-    CU_ASSERT_EQUAL_FATAL(fread(gh, 1, 24, p.f), 24);
-    CU_ASSERT_FATAL(gh[0] == 0xd4 && gh[1] == 0xc3);      /* LE, microseconds */
+    struct pcapf p;
+    snprintf(p.path, sizeof p.path, "%s/%s", th_captures_dir(), name);
     return p;
 }
-
-static uint32_t le32(const uint8_t *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
 
 /* Feed frames up to and including `upto`; false at the end of the file. */
 static bool pc_feed(struct th *t, struct pcapf *p, unsigned upto)
 {
-    static uint8_t buf[70000];
-    while (p->frame < upto) {
-        uint8_t rh[16];
-        if (fread(rh, 1, 16, p->f) != 16) return false;
-        uint32_t cl = le32(rh + 8), wl = le32(rh + 12);
-        if (cl > sizeof buf || fread(buf, 1, cl, p->f) != cl) return false;
-        trawl_test_set_time(t, (int64_t)le32(rh) * 1000000000 + (int64_t)le32(rh + 4) * 1000);
-        CU_ASSERT_EQUAL(th_bytes(t, 1, buf, cl, wl), 0);
-        p->frame++;
-    }
-    return true;
+    return trawl_test_file_upto(t, p->path, upto) == 0;
 }
 
+/* The rest of the capture (flows end at the end of input: records). */
 static void pc_rest(struct th *t, struct pcapf *p)
 {
-    while (pc_feed(t, p, p->frame + 1)) {}
-    fclose(p->f);
+    CU_ASSERT_EQUAL(trawl_test_file_upto(t, p->path, UINT64_MAX), 0);
 }
 
 /* ---- a synthetic conversation -------------------------------------------------------------- */
