@@ -45,6 +45,9 @@ RPATH     = -Wl,-rpath,'$$ORIGIN/../lib'
 PLUGIN_LIBS_pcap = -lpcap
 PLUGIN_LIBS_http = -lz
 PLUGIN_LIBS_ssh = -lcrypto
+PLUGIN_LIBS_tls = -lcrypto
+PLUGIN_LIBS_x509 = -lcrypto
+PLUGIN_LIBS_quic = -lcrypto
 
 .PHONY: all test sanitize tsan bench fuzz install deps demo clean help check-clang oracle
 all: $(LIB) $(HOST) $(PLUGIN_SO) $(EMBED)

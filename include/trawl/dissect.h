@@ -122,6 +122,9 @@ TRAWL_API bool trawl_packet_in_quote(const struct trawl_packet *pkt);
 enum {
     TRAWL_HINT_FRAGMENT = 1u,   /* b is the first fragment of a datagram: lengths may run past it */
     TRAWL_HINT_IPV6     = 2u,   /* carried by IPv6 (pseudo-header, jumbograms) */
+    /* Bits from here up belong to the callee: it defines them for its callers in its own
+     * header or README (x509: "the end-entity certificate", "sent by the client"). */
+    TRAWL_HINT_PROTO    = 1u << 16,
 };
 TRAWL_API void trawl_packet_hint(struct trawl_packet *pkt, unsigned hints);
 TRAWL_API unsigned trawl_packet_hints(const struct trawl_packet *pkt);
