@@ -98,6 +98,7 @@ struct record_type_entry {
     struct plugin_entry *owner;
     bool dead;
     bool wanted;                          /* a sink, analyzer or callback takes it */
+    bool internal;                        /* TRAWL_RECORD_INTERNAL: analyzers only */
     UT_hash_handle hh;
 };
 

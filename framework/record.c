@@ -101,6 +101,14 @@ const struct trawl_record_type *trawl_record_register(struct trawl_init *ctx,
     return &t->pub;
 }
 
+const struct trawl_record_type *trawl_record_register_internal(struct trawl_init *ctx,
+                                                               const struct trawl_record_def *def)
+{
+    const struct trawl_record_type *pub = trawl_record_register(ctx, def);
+    if (pub) ((struct record_type_entry *)pub)->internal = true;   /* pub is the entry's first member */
+    return pub;
+}
+
 const struct trawl_record_type *trawl_record_find(struct trawl_init *ctx, const char *name)
 {
     if (!ctx || ctx->phase != 2 || !name) return NULL;
@@ -264,8 +272,9 @@ static void recycle(struct trawl_packet *ctx, struct trawl_record *r)
 static void deliver(struct trawl_packet *ctx, struct trawl_record *r)
 {
     struct trawl_engine *e = ctx->e;
-    e->stats.records++;
     analyzers_record(ctx, r);
+    if (r->type->internal) return;
+    e->stats.records++;
     sinks_record(e, r);
     if (e->rec_cb) e->rec_cb(e->rec_cb_user, r);
 }
@@ -358,11 +367,15 @@ int trawl_sink_want_records(struct trawl_sink *s, const char *type)
     if (!s->rtypes && !(s->rtypes = calloc(e->nrtypes / 8 + 1, 1))) return TRAWL_ENOMEM;
     if (!type) {
         s->all_records = true;
-        for (size_t i = 0; i < e->nrtypes; i++) mark(e, s->rtypes, (uint32_t)i);
+        for (size_t i = 0; i < e->nrtypes; i++)
+            if (!e->rtypes[i]->internal) mark(e, s->rtypes, (uint32_t)i);
         return 0;
     }
     for (size_t i = 0; i < e->nrtypes; i++)
-        if (!strcmp(e->rtypes[i]->pub.name, type)) { mark(e, s->rtypes, (uint32_t)i); return 0; }
+        if (!e->rtypes[i]->internal && !strcmp(e->rtypes[i]->pub.name, type)) {
+            mark(e, s->rtypes, (uint32_t)i);
+            return 0;
+        }
     return TRAWL_ENOENT;
 }
 
@@ -386,7 +399,8 @@ int trawl_engine_on_record(struct trawl_engine *e, trawl_record_cb cb, void *use
     if (!e->started) return engine_error(e, TRAWL_ESTATE, "trawl_engine_on_record after trawl_engine_start");
     e->rec_cb = cb;
     e->rec_cb_user = user;
-    for (size_t i = 0; i < e->nrtypes; i++) e->rtypes[i]->wanted = cb != NULL || e->rtypes[i]->wanted;
+    for (size_t i = 0; i < e->nrtypes; i++)
+        e->rtypes[i]->wanted = (cb != NULL && !e->rtypes[i]->internal) || e->rtypes[i]->wanted;
     return 0;
 }
 

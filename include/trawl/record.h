@@ -73,6 +73,12 @@ TRAWL_BEGIN_DECLS
  * refused). */
 TRAWL_API const struct trawl_record_type *trawl_record_register(struct trawl_init *ctx,
                                                                 const struct trawl_record_def *def);
+/* Init phase: a record type that is plumbing between a plugin's dissector (on worker threads)
+ * and its own analyzer (which gets records in frame order, on one thread): analyzers that name
+ * it get it; sinks, `--records` and the engine's record callback never do. dhcp uses one to
+ * join the messages of an exchange that crosses flows (hence workers). */
+TRAWL_API const struct trawl_record_type *trawl_record_register_internal(struct trawl_init *ctx,
+                                                                         const struct trawl_record_def *def);
 /* Handoff phase: a type another plugin declared (NULL when none). */
 TRAWL_API const struct trawl_record_type *trawl_record_find(struct trawl_init *ctx, const char *name);
 

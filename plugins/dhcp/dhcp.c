@@ -4,9 +4,16 @@
  * The options area is walked as a TLV list that never reads past its view: a length running
  * past the end marks the layer malformed and stops the walk. Option 52 (overload) makes the
  * file and then the sname fields further option areas (RFC 2131 section 4.1 order), each walked
- * the same way. Records: per flow, each transaction id gathers what its messages say; the
- * server's ACK or NAK closes it, the flow's end flushes what is left. State is capped
- * (DHCP_MAX_TX per flow, fixed-size strings), so a flood of transaction ids evicts the oldest.
+ * the same way.
+ *
+ * Records follow Zeek's dhcp.log: one per exchange, the messages that share a transaction id
+ * within 30 s of the first (max_txid_watch_time), whichever flows carry them — a DISCOVER to
+ * the broadcast address and the server's unicast OFFER are two flows, so two worker threads.
+ * The dissector therefore makes an internal "dhcp_message" record per message, and the
+ * plugin's analyzer, which gets records in frame order on one thread, joins them: an exchange
+ * is logged once a later message comes more than 30 s after its first, or at the end of input.
+ * State is capped (DHCP_MAX_EXCHANGES, fixed-size strings, Zeek's 10 uids and 50 message
+ * types): past the cap the oldest exchange is logged early.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,14 +134,16 @@ static const struct trawl_record_def rec_def = {
     sizeof rec_def, "dhcp", "DHCP exchanges (Zeek's dhcp.log)", cols, C_COUNT,
 };
 
-#define DHCP_MAX_TX 4
+#define DHCP_MAX_EXCHANGES 4096
 #define DHCP_STR 64
-#define DHCP_MAX_TYPES 16
+#define DHCP_MAX_TYPES 50                      /* Zeek's max_msg_types_per_log_entry */
+#define DHCP_MAX_UIDS 10                       /* Zeek's max_uids_per_log_entry */
+#define DHCP_WATCH_NS (30 * 1000000000LL)      /* Zeek's max_txid_watch_time */
 
 struct dhcp_str { uint8_t len; char s[DHCP_STR]; };
 
+/* One exchange being joined (the analyzer's, touched only in frame order). */
 struct dhcp_tx {
-    bool used;
     uint32_t xid, file;
     int64_t first_ns, last_ns;
     uint64_t first_frame, last_frame;
@@ -143,14 +152,50 @@ struct dhcp_tx {
     uint8_t client[4], server[4], req[4], assigned[4];
     uint32_t lease;
     struct dhcp_str host, fqdn, domain, cmsg, smsg;
+    char community_id[TRAWL_COMMUNITY_ID_SIZE];
+    uint8_t nuids;
+    char uids[DHCP_MAX_UIDS][TRAWL_FLOW_UID_SIZE];
     uint8_t ntypes, types[DHCP_MAX_TYPES];
 };
 
-struct dhcp_flow { struct dhcp_tx tx[DHCP_MAX_TX]; };
+/* The internal per-message record: what one message says that the exchange needs. */
+enum {
+    M_TS, M_UID, M_COMMUNITY_ID, M_FILE, M_FRAME, M_XID, M_TYPE, M_FROM_SERVER, M_MAC,
+    M_CLIENT, M_YOUR, M_SERVER_ID, M_REQ, M_LEASE, M_HOST, M_FQDN, M_DOMAIN, M_MESSAGE, M_COUNT
+};
+
+static const struct trawl_record_field msg_cols[M_COUNT] = {
+    [M_TS]          = { "ts", "Time of the message", TRAWL_FT_TIME, 0 },
+    [M_UID]         = { "uid", "Flow of the message", TRAWL_FT_STRING, 0 },
+    [M_COMMUNITY_ID]= { "community_id", "Community ID of the flow", TRAWL_FT_STRING, 0 },
+    [M_FILE]        = { "file_index", "Input file index", TRAWL_FT_U64, 0 },
+    [M_FRAME]       = { "frame", "Frame number", TRAWL_FT_U64, 0 },
+    [M_XID]         = { "xid", "Transaction id", TRAWL_FT_U32, 0 },
+    [M_TYPE]        = { "msg_type", "Option 53", TRAWL_FT_U8, 0 },
+    [M_FROM_SERVER] = { "from_server", "A BOOTREPLY", TRAWL_FT_BOOL, 0 },
+    [M_MAC]         = { "mac", "chaddr (Ethernet)", TRAWL_FT_ETHER, 0 },
+    [M_CLIENT]      = { "ciaddr", "ciaddr when set", TRAWL_FT_IPV4, 0 },
+    [M_YOUR]        = { "yiaddr", "yiaddr when set", TRAWL_FT_IPV4, 0 },
+    [M_SERVER_ID]   = { "server_id", "Option 54", TRAWL_FT_IPV4, 0 },
+    [M_REQ]         = { "requested_addr", "Option 50", TRAWL_FT_IPV4, 0 },
+    [M_LEASE]       = { "lease_time", "Option 51 (seconds)", TRAWL_FT_U32, 0 },
+    [M_HOST]        = { "host_name", "Option 12", TRAWL_FT_STRING, 0 },
+    [M_FQDN]        = { "client_fqdn", "Option 81's name", TRAWL_FT_STRING, 0 },
+    [M_DOMAIN]      = { "domain", "Option 15", TRAWL_FT_STRING, 0 },
+    [M_MESSAGE]     = { "message", "Option 56", TRAWL_FT_STRING, 0 },
+};
+
+static const struct trawl_record_def msg_def = {
+    sizeof msg_def, "dhcp_message", "One DHCP message, for the dhcp analyzer (internal)",
+    msg_cols, M_COUNT,
+};
 
 struct dhcp_state {
     const struct trawl_proto *proto;
-    const struct trawl_record_type *rec;
+    const struct trawl_record_type *rec, *msg_rec;
+    /* The analyzer's exchanges, oldest first (touched only by the analyzer, in frame order). */
+    struct dhcp_tx *tx;
+    size_t ntx;
 };
 
 /* What one message says that a record needs (collected while its options are walked). */
@@ -382,99 +427,154 @@ static void rec_str(struct trawl_record *r, unsigned col, const struct dhcp_str 
     if (s->len) trawl_rec_string(r, col, s->s, s->len);
 }
 
-static void emit(struct trawl_packet *ctx, const struct dhcp_state *st, const struct trawl_flow *f,
-                 struct dhcp_tx *t)
+static void emit(struct trawl_packet *ctx, const struct dhcp_state *st, const struct dhcp_tx *t)
 {
     struct trawl_record *r = trawl_record_begin(ctx, st->rec);
-    if (r) {
-        trawl_rec_time(r, C_TS, t->first_ns);
-        trawl_rec_cstring(r, C_UIDS, trawl_flow_info(f)->uid);
-        if (t->has_client) trawl_rec_addr(r, C_CLIENT_ADDR, 4, t->client);
-        if (t->has_server) trawl_rec_addr(r, C_SERVER_ADDR, 4, t->server);
-        if (t->has_mac) {
-            char mac[18];
-            snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", t->mac[0], t->mac[1], t->mac[2],
-                     t->mac[3], t->mac[4], t->mac[5]);
-            trawl_rec_cstring(r, C_MAC, mac);
-        }
-        rec_str(r, C_HOST_NAME, &t->host);
-        rec_str(r, C_CLIENT_FQDN, &t->fqdn);
-        rec_str(r, C_DOMAIN, &t->domain);
-        if (t->has_req) trawl_rec_addr(r, C_REQUESTED_ADDR, 4, t->req);
-        if (t->has_assigned) trawl_rec_addr(r, C_ASSIGNED_ADDR, 4, t->assigned);
-        if (t->has_lease) trawl_rec_time(r, C_LEASE_TIME, (int64_t)t->lease * 1000000000);
-        rec_str(r, C_CLIENT_MESSAGE, &t->cmsg);
-        rec_str(r, C_SERVER_MESSAGE, &t->smsg);
-        for (unsigned i = 0; i < t->ntypes; i++) {
-            uint8_t ty = t->types[i];
-            char buf[16];
-            const char *s = ty < sizeof zeek_types / sizeof *zeek_types && zeek_types[ty] ? zeek_types[ty] : NULL;
-            if (!s) { snprintf(buf, sizeof buf, "UNKNOWN-%u", ty); s = buf; }
-            trawl_rec_cstring(r, C_MSG_TYPES, s);
-        }
-        trawl_rec_time(r, C_DURATION, t->last_ns - t->first_ns);
-        trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, t->file, t->first_frame, t->last_frame);
-        trawl_record_end(r);
+    if (!r) return;
+    trawl_rec_time(r, C_TS, t->first_ns);
+    for (unsigned i = 0; i < t->nuids; i++) trawl_rec_cstring(r, C_UIDS, t->uids[i]);
+    if (t->has_client) trawl_rec_addr(r, C_CLIENT_ADDR, 4, t->client);
+    if (t->has_server) trawl_rec_addr(r, C_SERVER_ADDR, 4, t->server);
+    if (t->has_mac) {
+        char mac[18];
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", t->mac[0], t->mac[1], t->mac[2],
+                 t->mac[3], t->mac[4], t->mac[5]);
+        trawl_rec_cstring(r, C_MAC, mac);
     }
-    memset(t, 0, sizeof *t);
+    rec_str(r, C_HOST_NAME, &t->host);
+    rec_str(r, C_CLIENT_FQDN, &t->fqdn);
+    rec_str(r, C_DOMAIN, &t->domain);
+    if (t->has_req) trawl_rec_addr(r, C_REQUESTED_ADDR, 4, t->req);
+    if (t->has_assigned) trawl_rec_addr(r, C_ASSIGNED_ADDR, 4, t->assigned);
+    if (t->has_lease) trawl_rec_time(r, C_LEASE_TIME, (int64_t)t->lease * 1000000000);
+    rec_str(r, C_CLIENT_MESSAGE, &t->cmsg);
+    rec_str(r, C_SERVER_MESSAGE, &t->smsg);
+    for (unsigned i = 0; i < t->ntypes; i++) {
+        uint8_t ty = t->types[i];
+        char buf[16];
+        const char *s = ty < sizeof zeek_types / sizeof *zeek_types && zeek_types[ty] ? zeek_types[ty] : NULL;
+        if (!s) { snprintf(buf, sizeof buf, "UNKNOWN-%u", ty); s = buf; }
+        trawl_rec_cstring(r, C_MSG_TYPES, s);
+    }
+    trawl_rec_time(r, C_DURATION, t->last_ns - t->first_ns);
+    /* The first message's flow stands for the exchange (Zeek has no flow id here). */
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, NULL, t->file, t->first_frame, t->last_frame);
+    if (t->community_id[0]) trawl_rec_cstring(r, C_COMMUNITY_ID, t->community_id);
+    trawl_record_end(r);
 }
 
+/* The dissector's side: one internal record per message, when dhcp records are wanted. */
 static void rec_message(struct trawl_packet *pkt, const struct dhcp_state *st, const struct trawl_buf *b,
                         uint32_t xid, const struct dhcp_msg *m)
 {
-    if (!st->rec || !m->type || trawl_packet_in_quote(pkt) || !trawl_record_wanted(pkt, st->rec)) return;
+    if (!m->type || trawl_packet_in_quote(pkt) || !trawl_record_wanted(pkt, st->rec)) return;
     struct trawl_flow *f = trawl_packet_flow(pkt);
-    if (!f) return;
-    struct dhcp_flow *fl = trawl_flow_state(f, st->proto, sizeof *fl);
-    if (!fl) return;
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
-    struct dhcp_tx *t = NULL, *oldest = NULL;
-    for (unsigned i = 0; i < DHCP_MAX_TX && !t; i++)
-        if (fl->tx[i].used && fl->tx[i].xid == xid) t = &fl->tx[i];
-    for (unsigned i = 0; i < DHCP_MAX_TX && !t; i++) {
-        if (!fl->tx[i].used) t = &fl->tx[i];
-        else if (!oldest || fl->tx[i].first_frame < oldest->first_frame) oldest = &fl->tx[i];
-    }
-    if (!t) { emit(pkt, st, f, oldest); t = oldest; }   /* full: the oldest exchange is logged now */
-    if (!t->used) {
-        t->used = true;
-        t->xid = xid;
-        t->first_ns = fr->ts_ns;
-        t->first_frame = fr->number;
-        t->file = fr->file_index;
-    }
-    t->last_ns = fr->ts_ns;
-    t->last_frame = fr->number;
-    if (t->ntypes < DHCP_MAX_TYPES) t->types[t->ntypes++] = m->type;
+    struct trawl_record *r = trawl_record_begin(pkt, st->msg_rec);
+    if (!r || !fr) { trawl_record_end(r); return; }
     const uint8_t *d = b->data;               /* the fixed header was checked by the caller */
-    bool from_server = d[0] == 2;
-    if (d[1] == 1 && d[2] == 6) { memcpy(t->mac, d + 28, 6); t->has_mac = true; }
     static const uint8_t zero[4] = { 0, 0, 0, 0 };
-    if (memcmp(d + 12, zero, 4)) { memcpy(t->client, d + 12, 4); t->has_client = true; }
-    if (m->has_server_id) { memcpy(t->server, m->server_id, 4); t->has_server = true; }
-    if (m->has_req) { memcpy(t->req, m->req, 4); t->has_req = true; }
-    if (m->has_lease) { t->lease = m->lease; t->has_lease = true; }
-    str_set(&t->host, m->host, m->host_len);
-    str_set(&t->fqdn, m->fqdn, m->fqdn_len);
-    str_set(&t->domain, m->domain, m->domain_len);
-    str_set(from_server ? &t->smsg : &t->cmsg, m->message, m->message_len);
-    if (m->type == 5 && memcmp(d + 16, zero, 4)) { memcpy(t->assigned, d + 16, 4); t->has_assigned = true; }
-    if (m->type == 5 || m->type == 6) emit(pkt, st, f, t);
+    trawl_rec_time(r, M_TS, fr->ts_ns);
+    if (f) {
+        trawl_rec_cstring(r, M_UID, trawl_flow_info(f)->uid);
+        trawl_rec_cstring(r, M_COMMUNITY_ID, trawl_flow_community_id(f));
+    }
+    trawl_rec_uint(r, M_FILE, fr->file_index);
+    trawl_rec_uint(r, M_FRAME, fr->number);
+    trawl_rec_uint(r, M_XID, xid);
+    trawl_rec_uint(r, M_TYPE, m->type);
+    trawl_rec_bool(r, M_FROM_SERVER, d[0] == 2);
+    if (d[1] == 1 && d[2] == 6) trawl_rec_bytes(r, M_MAC, d + 28, 6);
+    if (memcmp(d + 12, zero, 4)) trawl_rec_addr(r, M_CLIENT, 4, d + 12);
+    if (memcmp(d + 16, zero, 4)) trawl_rec_addr(r, M_YOUR, 4, d + 16);
+    if (m->has_server_id) trawl_rec_addr(r, M_SERVER_ID, 4, m->server_id);
+    if (m->has_req) trawl_rec_addr(r, M_REQ, 4, m->req);
+    if (m->has_lease) trawl_rec_uint(r, M_LEASE, m->lease);
+    if (m->host) trawl_rec_string(r, M_HOST, (const char *)m->host, m->host_len);
+    if (m->fqdn) trawl_rec_string(r, M_FQDN, (const char *)m->fqdn, m->fqdn_len);
+    if (m->domain) trawl_rec_string(r, M_DOMAIN, (const char *)m->domain, m->domain_len);
+    if (m->message) trawl_rec_string(r, M_MESSAGE, (const char *)m->message, m->message_len);
+    trawl_record_end(r);
 }
 
-static void dhcp_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_state, void *state)
+/* ---- the analyzer: messages joined into exchanges, in frame order ------------------------------ */
+
+static void tx_flush(struct trawl_packet *ctx, struct dhcp_state *st, size_t n)
 {
-    const struct dhcp_state *st = state;
-    struct dhcp_flow *fl = flow_state;
-    if (!fl || !st->rec) return;
-    /* Oldest first, so records come in the order the exchanges began. */
-    for (;;) {
-        struct dhcp_tx *o = NULL;
-        for (unsigned i = 0; i < DHCP_MAX_TX; i++)
-            if (fl->tx[i].used && (!o || fl->tx[i].first_frame < o->first_frame)) o = &fl->tx[i];
-        if (!o) break;
-        emit(ctx, st, f, o);
+    for (size_t i = 0; i < n; i++) emit(ctx, st, &st->tx[i]);
+    memmove(st->tx, st->tx + n, (st->ntx - n) * sizeof *st->tx);
+    st->ntx -= n;
+}
+
+static void val_str(struct dhcp_str *d, const struct trawl_value *v)
+{
+    if (v) str_set(d, v->v.p, v->len);
+}
+
+static void val_addr(uint8_t out[4], bool *has, const struct trawl_value *v)
+{
+    if (v && v->len == 4) { memcpy(out, v->v.p, 4); *has = true; }
+}
+
+static void dhcp_on_message(struct trawl_packet *ctx, const struct trawl_record *r, void *state)
+{
+    struct dhcp_state *st = state;
+    const struct trawl_value *ts = trawl_record_value(r, M_TS), *xid = trawl_record_value(r, M_XID);
+    const struct trawl_value *type = trawl_record_value(r, M_TYPE);
+    if (!ts || !xid || !type) return;
+    int64_t now = ts->v.i;
+    /* Exchanges are kept oldest first: those whose watch time is over are logged. */
+    size_t old = 0;
+    while (old < st->ntx && now - st->tx[old].first_ns > DHCP_WATCH_NS) old++;
+    if (old) tx_flush(ctx, st, old);
+    struct dhcp_tx *t = NULL;
+    for (size_t i = 0; i < st->ntx && !t; i++)
+        if (st->tx[i].xid == (uint32_t)xid->v.u) t = &st->tx[i];
+    if (!t) {
+        if (st->ntx == DHCP_MAX_EXCHANGES) tx_flush(ctx, st, 1);   /* the cap: the oldest goes now */
+        t = &st->tx[st->ntx++];
+        memset(t, 0, sizeof *t);
+        t->xid = (uint32_t)xid->v.u;
+        t->first_ns = now;
+        const struct trawl_value *v = trawl_record_value(r, M_FRAME);
+        t->first_frame = v ? v->v.u : 0;
+        if ((v = trawl_record_value(r, M_FILE))) t->file = (uint32_t)v->v.u;
+        if ((v = trawl_record_value(r, M_COMMUNITY_ID)) && v->len < sizeof t->community_id) {
+            memcpy(t->community_id, v->v.p, v->len);
+            t->community_id[v->len] = 0;
+        }
     }
+    const struct trawl_value *v = trawl_record_value(r, M_FRAME);
+    t->last_ns = now;
+    t->last_frame = v ? v->v.u : t->last_frame;
+    if ((v = trawl_record_value(r, M_UID)) && v->len < TRAWL_FLOW_UID_SIZE) {
+        bool seen = false;
+        for (unsigned i = 0; i < t->nuids && !seen; i++)
+            seen = strlen(t->uids[i]) == v->len && !memcmp(t->uids[i], v->v.p, v->len);
+        if (!seen && t->nuids < DHCP_MAX_UIDS) {
+            memcpy(t->uids[t->nuids], v->v.p, v->len);
+            t->uids[t->nuids++][v->len] = 0;
+        }
+    }
+    if (t->ntypes < DHCP_MAX_TYPES) t->types[t->ntypes++] = (uint8_t)type->v.u;
+    const struct trawl_value *srv = trawl_record_value(r, M_FROM_SERVER);
+    bool from_server = srv && srv->v.u;
+    if ((v = trawl_record_value(r, M_MAC)) && v->len == 6) { memcpy(t->mac, v->v.p, 6); t->has_mac = true; }
+    val_addr(t->client, &t->has_client, trawl_record_value(r, M_CLIENT));
+    val_addr(t->server, &t->has_server, trawl_record_value(r, M_SERVER_ID));
+    val_addr(t->req, &t->has_req, trawl_record_value(r, M_REQ));
+    if (type->v.u == 5) val_addr(t->assigned, &t->has_assigned, trawl_record_value(r, M_YOUR));
+    if ((v = trawl_record_value(r, M_LEASE))) { t->lease = (uint32_t)v->v.u; t->has_lease = true; }
+    val_str(&t->host, trawl_record_value(r, M_HOST));
+    val_str(&t->fqdn, trawl_record_value(r, M_FQDN));
+    val_str(&t->domain, trawl_record_value(r, M_DOMAIN));
+    val_str(from_server ? &t->smsg : &t->cmsg, trawl_record_value(r, M_MESSAGE));
+}
+
+static void dhcp_finish(struct trawl_packet *ctx, void *state)
+{
+    struct dhcp_state *st = state;
+    tx_flush(ctx, st, st->ntx);
 }
 
 /* ---- the dissector ------------------------------------------------------------------------- */
@@ -552,7 +652,12 @@ static int dhcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
 static const struct trawl_proto_def proto_def = {
     "dhcp", "Dynamic Host Configuration Protocol", "DHCP", fields, F_COUNT, dhcp_dissect,
 };
-static const struct trawl_stream_ops stream_ops = { sizeof stream_ops, NULL, NULL, dhcp_end };
+static const char *const analyzer_records[] = { "dhcp_message", NULL };
+static const struct trawl_analyzer_def analyzer_def = {
+    .size = sizeof analyzer_def, .name = "dhcp",
+    .desc = "joins DHCP messages into exchanges (Zeek's dhcp.log), across flows",
+    .records = analyzer_records, .record = dhcp_on_message, .finish = dhcp_finish,
+};
 
 static int dhcp_init(struct trawl_init *ctx)
 {
@@ -561,19 +666,25 @@ static int dhcp_init(struct trawl_init *ctx)
     trawl_init_set_state(ctx, st);
     if (!(st->proto = trawl_proto_register(ctx, &proto_def, st))) return TRAWL_EINVAL;
     if (!(st->rec = trawl_record_register(ctx, &rec_def))) return TRAWL_EINVAL;
-    return 0;
+    if (!(st->msg_rec = trawl_record_register_internal(ctx, &msg_def))) return TRAWL_EINVAL;
+    if (!(st->tx = calloc(DHCP_MAX_EXCHANGES, sizeof *st->tx))) return TRAWL_ENOMEM;
+    return trawl_analyzer_register(ctx, &analyzer_def, st);
 }
 
 static int dhcp_handoff(struct trawl_init *ctx)
 {
     struct dhcp_state *st = trawl_init_state(ctx);
-    trawl_stream_register(ctx, st->proto, &stream_ops);
     trawl_table_add(ctx, "udp.port", 67, st->proto);
     trawl_table_add(ctx, "udp.port", 68, st->proto);
     return 0;
 }
 
-static void dhcp_fini(void *state) { free(state); }
+static void dhcp_fini(void *state)
+{
+    struct dhcp_state *st = state;
+    if (st) free(st->tx);
+    free(st);
+}
 
 TRAWL_PLUGIN_DESCRIPTOR(
     .name = "dhcp", .version = "1.0.0",

@@ -282,6 +282,27 @@ static void test_zeek_no_records(void)
     remove_dir(d);
 }
 
+/* dhcp joins its messages through an internal record type: no sink, no log, no --records
+ * output ever shows it, and the exchange it makes is there. */
+static void test_internal_records_stay_inside(void)
+{
+    char *d = temp_dir();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    snprintf(args, sizeof args, "-r %s/dhcp-rfc3004-user-class.pcap --records zeek:%s", th_captures_dir(), d);
+    struct run r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_TRUE(exists(d, "dhcp.log"));
+    CU_ASSERT_FALSE(exists(d, "dhcp_message.log"));
+    run_free(&r);
+    remove_dir(d);
+    snprintf(args, sizeof args, "-r %s/dhcp-rfc3004-user-class.pcap --records json -q", th_captures_dir());
+    r = run_trawl(args, NULL);
+    CU_ASSERT_EQUAL(r.status, 0);
+    CU_ASSERT_PTR_NULL(strstr(r.out, "dhcp_message"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "\"msg_types\":[\"DISCOVER\",\"OFFER\",\"REQUEST\",\"ACK\"]"));
+    run_free(&r);
+}
+
 static void test_zeek_bad_dir(void)
 {
     snprintf(args, sizeof args, "%s --records zeek:/dev/null/logs", input_args(CAPTURE));
@@ -508,4 +529,5 @@ void test_records_register(void)
     CU_add_test(s, "packet output with --records, and -q", test_records_packet_output);
     CU_add_test(s, "csv byte-exact (RFC 4180 quoting, sets, unset vs empty)", test_records_csv_exact);
     CU_add_test(s, "bad --records arguments", test_records_bad_specs);
+    CU_add_test(s, "internal record types stay inside", test_internal_records_stay_inside);
 }
