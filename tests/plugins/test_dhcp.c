@@ -16,6 +16,7 @@
 
 #define FIELD_IS(t, f, v) CU_ASSERT_STRING_EQUAL(th_field(t, f), v)
 #define REC_IS(t, i, c, v) CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "dhcp", i, c), v)
+#define REC6_IS(t, i, c, v) CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "dhcpv6", i, c), v)
 
 static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 {
@@ -165,6 +166,76 @@ static void test_capture_dhcpv6(void)
     FIELD_IS(t, "dhcpv6.duidll.link_layer_addr", "00:01:02:03:04:05");
     FIELD_IS(t, "dhcpv6.duidllt.time", "Nov 26, 2012 15:34:36.000000000 UTC");
     CU_ASSERT_EQUAL(th_errors(t), 0);
+    /* Two exchanges (Solicit/Advertise, Request/Reply), each over two flows: the client's
+     * multicasts and the server's replies to its link-local address. */
+    th_finish(t);
+    CU_ASSERT_EQUAL(trawl_test_record_count(t, "dhcpv6"), 2);
+    REC6_IS(t, 0, "msg_types", "SOLICIT,ADVERTISE");
+    REC6_IS(t, 0, "uids", "C7P2gYauQXhLw08jAC,CuHeSbgWGvKv06XrMU");
+    REC6_IS(t, 0, "client_addr", "fe80::201:2ff:fe03:405");
+    REC6_IS(t, 0, "server_addr", "fe80::211:22ff:fe33:4455");
+    REC6_IS(t, 0, "mac", "00:01:02:03:04:05");
+    REC6_IS(t, 0, "client_duid", "00030001000102030405");
+    REC6_IS(t, 0, "server_duid", "000100011846488c001122334455");
+    REC6_IS(t, 0, "assigned_addr", "");              /* an Advertise offers, a Reply assigns */
+    REC6_IS(t, 0, "first_frame", "1");
+    REC6_IS(t, 0, "last_frame", "2");
+    REC6_IS(t, 1, "msg_types", "REQUEST,REPLY");
+    REC6_IS(t, 1, "requested_addr", "2a00:1:1:200:38e6:b22e:c440:acdf");
+    REC6_IS(t, 1, "assigned_addr", "2a00:1:1:200:38e6:b22e:c440:acdf");
+    REC6_IS(t, 1, "lease_time", "7200.000000000");
+    REC6_IS(t, 1, "duration", "0.000392000");
+    REC6_IS(t, 1, "community_id", "1:tR24PHG34ky4Bng/+8sGtXumN9k=");
+    th_free(t);
+}
+
+/* Client FQDN (39), the domain search list (24), delegated prefixes, a status, a relayed
+ * message: fields as tshark prints them (checked with tshark 4.0 on the same bytes), and what
+ * the dhcpv6 record keeps of them. */
+static void test_dhcpv6_names_prefixes_status(void)
+{
+    struct th *t = start();
+    trawl_test_set_time(t, 1700000000000000000LL);
+    send_v6(t, "01000001" "0001000e000100011846488c000102030405"
+               "00270013" "0104686f7374076578616d706c6503636f6d00"       /* 39: host.example.com. */
+               "0019000c" "000000010000000000000000");                  /* IA_PD, empty */
+    FIELD_IS(t, "dhcpv6.client_fqdn_flags", "0x01");
+    FIELD_IS(t, "dhcpv6.client_domain", "host.example.com.");
+    trawl_test_set_time(t, 1700000001000000000LL);
+    send_v6(t, "02000001" "0001000e000100011846488c000102030405" "0002000a00030001001122334455"
+               "0018001f" "076578616d706c6503636f6d0004636f7270076578616d706c65036e657400"
+               "00190029" "00000001" "00000064" "000000c8"
+               "001a0019" "00000bb8" "00000fa0" "38" "20010db8aa0000000000000000000000");
+    FIELD_IS(t, "dhcpv6.search_list_entry", "example.com.,corp.example.net.");
+    FIELD_IS(t, "dhcpv6.iaprefix.pref_addr", "2001:db8:aa00::");
+    FIELD_IS(t, "dhcpv6.iaprefix.pref_len", "56");
+    CU_ASSERT_EQUAL(th_errors(t), 0);
+    trawl_test_set_time(t, 1700000002000000000LL);
+    send_v6(t, "07000002" "0001000e000100011846488c000102030405" "000d000e" "00026e6f20616464726573736573");
+    FIELD_IS(t, "dhcpv6.status_code", "2");
+    FIELD_IS(t, "dhcpv6.status_msg", "no addresses");
+    /* A Relay-forw around a Request whose FQDN is partial (no root label): no dot. */
+    trawl_test_set_time(t, 1700000003000000000LL);
+    send_v6(t, "0c01" "00000000000000000000000000000000" "fe800000000000000000000000000001"
+               "00090020" "03000003" "0001000e000100011846488c000102030405" "00270006" "000470617274");
+    FIELD_IS(t, "dhcpv6.msgtype", "12,3");
+    FIELD_IS(t, "dhcpv6.client_domain", "part");
+    /* A label running past its option: malformed, nothing made up. */
+    send_v6(t, "01000004" "00270004" "00097061");
+    FIELD_IS(t, "dhcpv6.client_domain", "");
+    CU_ASSERT(th_layer_errors(t, "dhcpv6") & TRAWL_BUF_MALFORMED);
+    th_finish(t);
+    CU_ASSERT_EQUAL(trawl_test_record_count(t, "dhcpv6"), 3);
+    REC6_IS(t, 0, "msg_types", "SOLICIT,ADVERTISE");
+    REC6_IS(t, 0, "client_fqdn", "host.example.com");  /* records drop the root's dot, as Zeek */
+    REC6_IS(t, 0, "domain", "example.com");
+    REC6_IS(t, 0, "prefixes", "2001:db8:aa00::/56");
+    REC6_IS(t, 0, "lease_time", "4000.000000000");
+    REC6_IS(t, 0, "mac", "00:01:02:03:04:05");
+    REC6_IS(t, 1, "msg_types", "REPLY");
+    REC6_IS(t, 1, "status", "no addresses");
+    REC6_IS(t, 2, "msg_types", "REQUEST");             /* the relayed message's type and id */
+    REC6_IS(t, 2, "client_fqdn", "part");
     th_free(t);
 }
 
@@ -434,10 +505,11 @@ void test_dhcp_register(void)
     CU_pSuite s = CU_add_suite("dhcp", NULL, NULL);
     CU_add_test(s, "capture: user class (RFC 3004), one exchange across two flows", test_capture_user_class);
     CU_add_test(s, "capture: static routes (option 33)", test_capture_static_routes);
-    CU_add_test(s, "capture: DHCPv6 IA_NA", test_capture_dhcpv6);
+    CU_add_test(s, "capture: DHCPv6 IA_NA, two exchanges across flows", test_capture_dhcpv6);
     CU_add_test(s, "options 12 50 53 55 60 61 77 81 82 121, pad, end, padding", test_options);
     CU_add_test(s, "option overload: file and sname, empty, past the end", test_overload);
     CU_add_test(s, "lengths past the end, zero-length options, cut captures, BOOTP", test_malformed);
     CU_add_test(s, "records: the 30 s watch time, the end, the cap", test_records);
     CU_add_test(s, "DHCPv6: relays, status, nesting bound, cut", test_dhcpv6_relay);
+    CU_add_test(s, "DHCPv6: client FQDN, search list, prefixes, status; the record", test_dhcpv6_names_prefixes_status);
 }
