@@ -286,9 +286,11 @@ static void list_fields(struct trawl_engine *e)
     for (uint32_t i = 0; i < np; i++) {
         const struct trawl_proto *p = trawl_engine_proto(e, i);
         printf("P\t%s\t%s\n", p->long_name, p->name);
+        /* Protocols that share a field table (dns, mdns, llmnr) list it once, under the first. */
         for (unsigned j = 0; j < p->nfields; j++)
-            printf("F\t%s\t%s\t%s\t%s\n", p->fields[j].desc, p->fields[j].name,
-                   ftype_name(p->fields[j].type), p->name);
+            if (trawl_engine_field_find(e, p->fields[j].name) == &p->fields[j])
+                printf("F\t%s\t%s\t%s\t%s\n", p->fields[j].desc, p->fields[j].name,
+                       ftype_name(p->fields[j].type), p->name);
     }
 }
 

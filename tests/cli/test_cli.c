@@ -113,6 +113,12 @@ static void test_plugins_and_fields_listings(void)
     CU_ASSERT_EQUAL(r.status, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "\tip.src\tFT_IPv4\tip\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "\tframe.time_epoch\tFT_ABSOLUTE_TIME\tframe\n"));
+    /* A field table shared by several protocols (dns, mdns, llmnr) is listed once, as tshark's
+     * -G fields lists it; the protocols themselves are all there. */
+    const char *q = strstr(r.out, "\tdns.qry.name\t");
+    CU_ASSERT_PTR_NOT_NULL(q);
+    CU_ASSERT_PTR_NULL(q ? strstr(q + 1, "\tdns.qry.name\t") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "P\tMulticast Domain Name System\tmdns\n"));
     run_free(&r);
     struct run g = run_trawl("-G fields", NULL);
     CU_ASSERT_EQUAL(g.status, 0);
