@@ -9,6 +9,7 @@
 #include "flow.h"
 #include "defrag.h"
 #include "record.h"
+#include "exchange.h"
 #include "analyzer.h"
 #include "plugin.h"
 #include "sink.h"

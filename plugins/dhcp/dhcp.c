@@ -10,10 +10,10 @@
  * within 30 s of the first (max_txid_watch_time), whichever flows carry them — a DISCOVER to
  * the broadcast address and the server's unicast OFFER are two flows, so two worker threads.
  * The dissector therefore makes an internal "dhcp_message" record per message, and the
- * plugin's analyzer, which gets records in frame order on one thread, joins them: an exchange
- * is logged once a later message comes more than 30 s after its first, or at the end of input.
- * State is capped (DHCP_MAX_EXCHANGES, fixed-size strings, Zeek's 10 uids and 50 message
- * types): past the cap the oldest exchange is logged early.
+ * plugin's analyzer, which gets records in frame order on one thread, joins them (exchange.h):
+ * an exchange is logged once a later message comes more than 30 s after its first, or at the
+ * end of input. State is capped (DHCP_MAX_EXCHANGES, fixed-size strings, Zeek's 10 uids and 50
+ * message types): past the cap the oldest exchange is logged early.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,26 +136,17 @@ static const struct trawl_record_def rec_def = {
 
 #define DHCP_MAX_EXCHANGES 4096
 #define DHCP_STR 64
-#define DHCP_MAX_TYPES 50                      /* Zeek's max_msg_types_per_log_entry */
-#define DHCP_MAX_UIDS 10                       /* Zeek's max_uids_per_log_entry */
 #define DHCP_WATCH_NS (30 * 1000000000LL)      /* Zeek's max_txid_watch_time */
 
 struct dhcp_str { uint8_t len; char s[DHCP_STR]; };
 
-/* One exchange being joined (the analyzer's, touched only in frame order). */
+/* What an exchange has gathered (the analyzer's, touched only in frame order). */
 struct dhcp_tx {
-    uint32_t xid, file;
-    int64_t first_ns, last_ns;
-    uint64_t first_frame, last_frame;
     uint8_t mac[6];
     bool has_mac, has_client, has_server, has_req, has_assigned, has_lease;
     uint8_t client[4], server[4], req[4], assigned[4];
     uint32_t lease;
     struct dhcp_str host, fqdn, domain, cmsg, smsg;
-    char community_id[TRAWL_COMMUNITY_ID_SIZE];
-    uint8_t nuids;
-    char uids[DHCP_MAX_UIDS][TRAWL_FLOW_UID_SIZE];
-    uint8_t ntypes, types[DHCP_MAX_TYPES];
 };
 
 /* The internal per-message record: what one message says that the exchange needs. */
@@ -193,9 +184,7 @@ static const struct trawl_record_def msg_def = {
 struct dhcp_state {
     const struct trawl_proto *proto;
     const struct trawl_record_type *rec, *msg_rec;
-    /* The analyzer's exchanges, oldest first (touched only by the analyzer, in frame order). */
-    struct dhcp_tx *tx;
-    size_t ntx;
+    struct trawl_exchanges *ex;       /* the analyzer's open exchanges */
 };
 
 /* What one message says that a record needs (collected while its options are walked). */
@@ -427,12 +416,14 @@ static void rec_str(struct trawl_record *r, unsigned col, const struct dhcp_str 
     if (s->len) trawl_rec_string(r, col, s->s, s->len);
 }
 
-static void emit(struct trawl_packet *ctx, const struct dhcp_state *st, const struct dhcp_tx *t)
+static void emit(struct trawl_packet *ctx, const struct trawl_exchange *x, void *user)
 {
+    const struct dhcp_state *st = user;
+    const struct dhcp_tx *t = x->data;
     struct trawl_record *r = trawl_record_begin(ctx, st->rec);
     if (!r) return;
-    trawl_rec_time(r, C_TS, t->first_ns);
-    for (unsigned i = 0; i < t->nuids; i++) trawl_rec_cstring(r, C_UIDS, t->uids[i]);
+    trawl_rec_time(r, C_TS, x->first_ns);
+    for (unsigned i = 0; i < x->nuids; i++) trawl_rec_cstring(r, C_UIDS, x->uids[i]);
     if (t->has_client) trawl_rec_addr(r, C_CLIENT_ADDR, 4, t->client);
     if (t->has_server) trawl_rec_addr(r, C_SERVER_ADDR, 4, t->server);
     if (t->has_mac) {
@@ -449,17 +440,16 @@ static void emit(struct trawl_packet *ctx, const struct dhcp_state *st, const st
     if (t->has_lease) trawl_rec_time(r, C_LEASE_TIME, (int64_t)t->lease * 1000000000);
     rec_str(r, C_CLIENT_MESSAGE, &t->cmsg);
     rec_str(r, C_SERVER_MESSAGE, &t->smsg);
-    for (unsigned i = 0; i < t->ntypes; i++) {
-        uint8_t ty = t->types[i];
+    for (unsigned i = 0; i < x->nkinds; i++) {
+        uint16_t ty = x->kinds[i];
         char buf[16];
         const char *s = ty < sizeof zeek_types / sizeof *zeek_types && zeek_types[ty] ? zeek_types[ty] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "UNKNOWN-%u", ty); s = buf; }
         trawl_rec_cstring(r, C_MSG_TYPES, s);
     }
-    trawl_rec_time(r, C_DURATION, t->last_ns - t->first_ns);
+    trawl_rec_time(r, C_DURATION, x->last_ns - x->first_ns);
     /* The first message's flow stands for the exchange (Zeek has no flow id here). */
-    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, NULL, t->file, t->first_frame, t->last_frame);
-    if (t->community_id[0]) trawl_rec_cstring(r, C_COMMUNITY_ID, t->community_id);
+    trawl_rec_exchange_evidence(r, C_COMMUNITY_ID, ctx, x);
     trawl_record_end(r);
 }
 
@@ -468,19 +458,11 @@ static void rec_message(struct trawl_packet *pkt, const struct dhcp_state *st, c
                         uint32_t xid, const struct dhcp_msg *m)
 {
     if (!m->type || trawl_packet_in_quote(pkt) || !trawl_record_wanted(pkt, st->rec)) return;
-    struct trawl_flow *f = trawl_packet_flow(pkt);
-    const struct trawl_frame *fr = trawl_packet_frame(pkt);
     struct trawl_record *r = trawl_record_begin(pkt, st->msg_rec);
-    if (!r || !fr) { trawl_record_end(r); return; }
+    if (!r) return;
     const uint8_t *d = b->data;               /* the fixed header was checked by the caller */
     static const uint8_t zero[4] = { 0, 0, 0, 0 };
-    trawl_rec_time(r, M_TS, fr->ts_ns);
-    if (f) {
-        trawl_rec_cstring(r, M_UID, trawl_flow_info(f)->uid);
-        trawl_rec_cstring(r, M_COMMUNITY_ID, trawl_flow_community_id(f));
-    }
-    trawl_rec_uint(r, M_FILE, fr->file_index);
-    trawl_rec_uint(r, M_FRAME, fr->number);
+    trawl_rec_message_id(r, M_TS, pkt);
     trawl_rec_uint(r, M_XID, xid);
     trawl_rec_uint(r, M_TYPE, m->type);
     trawl_rec_bool(r, M_FROM_SERVER, d[0] == 2);
@@ -499,13 +481,6 @@ static void rec_message(struct trawl_packet *pkt, const struct dhcp_state *st, c
 
 /* ---- the analyzer: messages joined into exchanges, in frame order ------------------------------ */
 
-static void tx_flush(struct trawl_packet *ctx, struct dhcp_state *st, size_t n)
-{
-    for (size_t i = 0; i < n; i++) emit(ctx, st, &st->tx[i]);
-    memmove(st->tx, st->tx + n, (st->ntx - n) * sizeof *st->tx);
-    st->ntx -= n;
-}
-
 static void val_str(struct dhcp_str *d, const struct trawl_value *v)
 {
     if (v) str_set(d, v->v.p, v->len);
@@ -519,44 +494,11 @@ static void val_addr(uint8_t out[4], bool *has, const struct trawl_value *v)
 static void dhcp_on_message(struct trawl_packet *ctx, const struct trawl_record *r, void *state)
 {
     struct dhcp_state *st = state;
-    const struct trawl_value *ts = trawl_record_value(r, M_TS), *xid = trawl_record_value(r, M_XID);
-    const struct trawl_value *type = trawl_record_value(r, M_TYPE);
-    if (!ts || !xid || !type) return;
-    int64_t now = ts->v.i;
-    /* Exchanges are kept oldest first: those whose watch time is over are logged. */
-    size_t old = 0;
-    while (old < st->ntx && now - st->tx[old].first_ns > DHCP_WATCH_NS) old++;
-    if (old) tx_flush(ctx, st, old);
-    struct dhcp_tx *t = NULL;
-    for (size_t i = 0; i < st->ntx && !t; i++)
-        if (st->tx[i].xid == (uint32_t)xid->v.u) t = &st->tx[i];
-    if (!t) {
-        if (st->ntx == DHCP_MAX_EXCHANGES) tx_flush(ctx, st, 1);   /* the cap: the oldest goes now */
-        t = &st->tx[st->ntx++];
-        memset(t, 0, sizeof *t);
-        t->xid = (uint32_t)xid->v.u;
-        t->first_ns = now;
-        const struct trawl_value *v = trawl_record_value(r, M_FRAME);
-        t->first_frame = v ? v->v.u : 0;
-        if ((v = trawl_record_value(r, M_FILE))) t->file = (uint32_t)v->v.u;
-        if ((v = trawl_record_value(r, M_COMMUNITY_ID)) && v->len < sizeof t->community_id) {
-            memcpy(t->community_id, v->v.p, v->len);
-            t->community_id[v->len] = 0;
-        }
-    }
-    const struct trawl_value *v = trawl_record_value(r, M_FRAME);
-    t->last_ns = now;
-    t->last_frame = v ? v->v.u : t->last_frame;
-    if ((v = trawl_record_value(r, M_UID)) && v->len < TRAWL_FLOW_UID_SIZE) {
-        bool seen = false;
-        for (unsigned i = 0; i < t->nuids && !seen; i++)
-            seen = strlen(t->uids[i]) == v->len && !memcmp(t->uids[i], v->v.p, v->len);
-        if (!seen && t->nuids < DHCP_MAX_UIDS) {
-            memcpy(t->uids[t->nuids], v->v.p, v->len);
-            t->uids[t->nuids++][v->len] = 0;
-        }
-    }
-    if (t->ntypes < DHCP_MAX_TYPES) t->types[t->ntypes++] = (uint8_t)type->v.u;
+    const struct trawl_value *xid = trawl_record_value(r, M_XID), *type = trawl_record_value(r, M_TYPE), *v;
+    if (!xid || !type) return;
+    struct trawl_exchange *x = trawl_exchange_join(st->ex, ctx, r, M_TS, xid->v.u, (uint16_t)type->v.u);
+    if (!x) return;
+    struct dhcp_tx *t = x->data;
     const struct trawl_value *srv = trawl_record_value(r, M_FROM_SERVER);
     bool from_server = srv && srv->v.u;
     if ((v = trawl_record_value(r, M_MAC)) && v->len == 6) { memcpy(t->mac, v->v.p, 6); t->has_mac = true; }
@@ -574,7 +516,7 @@ static void dhcp_on_message(struct trawl_packet *ctx, const struct trawl_record 
 static void dhcp_finish(struct trawl_packet *ctx, void *state)
 {
     struct dhcp_state *st = state;
-    tx_flush(ctx, st, st->ntx);
+    trawl_exchanges_flush(st->ex, ctx);
 }
 
 /* ---- the dissector ------------------------------------------------------------------------- */
@@ -667,7 +609,8 @@ static int dhcp_init(struct trawl_init *ctx)
     if (!(st->proto = trawl_proto_register(ctx, &proto_def, st))) return TRAWL_EINVAL;
     if (!(st->rec = trawl_record_register(ctx, &rec_def))) return TRAWL_EINVAL;
     if (!(st->msg_rec = trawl_record_register_internal(ctx, &msg_def))) return TRAWL_EINVAL;
-    if (!(st->tx = calloc(DHCP_MAX_EXCHANGES, sizeof *st->tx))) return TRAWL_ENOMEM;
+    if (!(st->ex = trawl_exchanges_new(sizeof(struct dhcp_tx), DHCP_MAX_EXCHANGES, DHCP_WATCH_NS, emit, st)))
+        return TRAWL_ENOMEM;
     return trawl_analyzer_register(ctx, &analyzer_def, st);
 }
 
@@ -682,7 +625,7 @@ static int dhcp_handoff(struct trawl_init *ctx)
 static void dhcp_fini(void *state)
 {
     struct dhcp_state *st = state;
-    if (st) free(st->tx);
+    if (st) trawl_exchanges_free(st->ex);
     free(st);
 }
 

@@ -382,33 +382,25 @@ static const struct trawl_record_def rec_def = {
 };
 
 #define V6_MAX_EXCHANGES 4096
-#define V6_MAX_TYPES 50
-#define V6_MAX_UIDS 10
 #define V6_STR 64
 #define V6_WATCH_NS (30 * 1000000000LL)
 
 struct v6str { uint8_t len; char s[V6_STR]; };
 
+/* What an exchange has gathered (the analyzer's, touched only in frame order). */
 struct v6tx {
-    uint32_t xid, file;
-    int64_t first_ns, last_ns;
-    uint64_t first_frame, last_frame;
     bool has_client, has_server, has_req, has_assigned, has_lease;
     uint8_t client[16], server[16], req[16], assigned[16];
     uint32_t lease;
     struct v6str cduid, sduid, fqdn, domain, status;
-    char community_id[TRAWL_COMMUNITY_ID_SIZE];
-    uint8_t nuids, ntypes, nprefix;
-    char uids[V6_MAX_UIDS][TRAWL_FLOW_UID_SIZE];
-    uint8_t types[V6_MAX_TYPES];
+    uint8_t nprefix;
     char prefix[V6_MAX_PREFIXES][48];
 };
 
 struct dhcpv6_state {
     const struct trawl_proto *proto;
     const struct trawl_record_type *rec, *msg_rec;
-    struct v6tx *tx;                  /* the analyzer's open exchanges, oldest first */
-    size_t ntx;
+    struct trawl_exchanges *ex;       /* the analyzer's open exchanges */
 };
 
 static bool from_server(uint8_t type) { return type == 2 || type == 7 || type == 10 || type == 13; }
@@ -416,21 +408,14 @@ static bool from_server(uint8_t type) { return type == 2 || type == 7 || type ==
 static void make_message(struct trawl_packet *pkt, const struct dhcpv6_state *st, const struct v6msg *m)
 {
     if (!m->has_xid || trawl_packet_in_quote(pkt) || !trawl_record_wanted(pkt, st->rec)) return;
-    const struct trawl_frame *fr = trawl_packet_frame(pkt);
     struct trawl_flow *f = trawl_packet_flow(pkt);
-    if (!fr) return;
     struct trawl_record *r = trawl_record_begin(pkt, st->msg_rec);
     if (!r) return;
-    trawl_rec_time(r, M_TS, fr->ts_ns);
-    if (f) {
+    trawl_rec_message_id(r, M_TS, pkt);
+    if (f && trawl_flow_info(f)->family == 6) {
         const struct trawl_flow_info *fi = trawl_flow_info(f);
-        trawl_rec_cstring(r, M_UID, fi->uid);
-        trawl_rec_cstring(r, M_COMMUNITY_ID, trawl_flow_community_id(f));
-        if (fi->family == 6)
-            trawl_rec_addr(r, M_SRC, 6, trawl_packet_flow_dir(pkt) == TRAWL_DIR_ORIG ? fi->orig_addr : fi->resp_addr);
+        trawl_rec_addr(r, M_SRC, 6, trawl_packet_flow_dir(pkt) == TRAWL_DIR_ORIG ? fi->orig_addr : fi->resp_addr);
     }
-    trawl_rec_uint(r, M_FILE, fr->file_index);
-    trawl_rec_uint(r, M_FRAME, fr->number);
     trawl_rec_uint(r, M_XID, m->xid);
     trawl_rec_uint(r, M_TYPE, m->type);
     if (m->cduid) trawl_rec_bytes(r, M_CDUID, m->cduid, m->cduid_len);
@@ -472,12 +457,14 @@ static void rec_str(struct trawl_record *r, unsigned col, const struct v6str *s)
     if (s->len) trawl_rec_string(r, col, s->s, s->len);
 }
 
-static void emit(struct trawl_packet *ctx, const struct dhcpv6_state *st, const struct v6tx *t)
+static void emit(struct trawl_packet *ctx, const struct trawl_exchange *x, void *user)
 {
+    const struct dhcpv6_state *st = user;
+    const struct v6tx *t = x->data;
     struct trawl_record *r = trawl_record_begin(ctx, st->rec);
     if (!r) return;
-    trawl_rec_time(r, C_TS, t->first_ns);
-    for (unsigned i = 0; i < t->nuids; i++) trawl_rec_cstring(r, C_UIDS, t->uids[i]);
+    trawl_rec_time(r, C_TS, x->first_ns);
+    for (unsigned i = 0; i < x->nuids; i++) trawl_rec_cstring(r, C_UIDS, x->uids[i]);
     if (t->has_client) trawl_rec_addr(r, C_CLIENT_ADDR, 6, t->client);
     if (t->has_server) trawl_rec_addr(r, C_SERVER_ADDR, 6, t->server);
     /* DUID-LLT (1) and DUID-LL (3) of hardware type 1 carry the client's Ethernet address. */
@@ -501,66 +488,28 @@ static void emit(struct trawl_packet *ctx, const struct dhcpv6_state *st, const 
     for (unsigned i = 0; i < t->nprefix; i++) trawl_rec_cstring(r, C_PREFIXES, t->prefix[i]);
     if (t->has_lease) trawl_rec_time(r, C_LEASE_TIME, (int64_t)t->lease * 1000000000);
     rec_str(r, C_STATUS, &t->status);
-    for (unsigned i = 0; i < t->ntypes; i++) {
-        uint8_t ty = t->types[i];
+    for (unsigned i = 0; i < x->nkinds; i++) {
+        uint16_t ty = x->kinds[i];
         char buf[16];
         const char *s = ty < sizeof type_names / sizeof *type_names && type_names[ty] ? type_names[ty] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "UNKNOWN-%u", ty); s = buf; }
         trawl_rec_cstring(r, C_MSG_TYPES, s);
     }
-    trawl_rec_time(r, C_DURATION, t->last_ns - t->first_ns);
-    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, NULL, t->file, t->first_frame, t->last_frame);
-    if (t->community_id[0]) trawl_rec_cstring(r, C_COMMUNITY_ID, t->community_id);
+    trawl_rec_time(r, C_DURATION, x->last_ns - x->first_ns);
+    trawl_rec_exchange_evidence(r, C_COMMUNITY_ID, ctx, x);
     trawl_record_end(r);
-}
-
-static void tx_flush(struct trawl_packet *ctx, struct dhcpv6_state *st, size_t n)
-{
-    for (size_t i = 0; i < n; i++) emit(ctx, st, &st->tx[i]);
-    memmove(st->tx, st->tx + n, (st->ntx - n) * sizeof *st->tx);
-    st->ntx -= n;
 }
 
 static void on_message(struct trawl_packet *ctx, const struct trawl_record *r, void *state)
 {
     struct dhcpv6_state *st = state;
-    const struct trawl_value *ts = trawl_record_value(r, M_TS), *xid = trawl_record_value(r, M_XID);
-    const struct trawl_value *type = trawl_record_value(r, M_TYPE), *v;
-    if (!ts || !xid || !type) return;
-    int64_t now = ts->v.i;
-    size_t old = 0;
-    while (old < st->ntx && now - st->tx[old].first_ns > V6_WATCH_NS) old++;
-    if (old) tx_flush(ctx, st, old);
-    struct v6tx *t = NULL;
-    for (size_t i = 0; i < st->ntx && !t; i++)
-        if (st->tx[i].xid == (uint32_t)xid->v.u) t = &st->tx[i];
-    if (!t) {
-        if (st->ntx == V6_MAX_EXCHANGES) tx_flush(ctx, st, 1);
-        t = &st->tx[st->ntx++];
-        memset(t, 0, sizeof *t);
-        t->xid = (uint32_t)xid->v.u;
-        t->first_ns = now;
-        if ((v = trawl_record_value(r, M_FRAME))) t->first_frame = v->v.u;
-        if ((v = trawl_record_value(r, M_FILE))) t->file = (uint32_t)v->v.u;
-        if ((v = trawl_record_value(r, M_COMMUNITY_ID)) && v->len < sizeof t->community_id) {
-            memcpy(t->community_id, v->v.p, v->len);
-            t->community_id[v->len] = 0;
-        }
-    }
-    t->last_ns = now;
-    if ((v = trawl_record_value(r, M_FRAME))) t->last_frame = v->v.u;
-    if ((v = trawl_record_value(r, M_UID)) && v->len < TRAWL_FLOW_UID_SIZE) {
-        bool seen = false;
-        for (unsigned i = 0; i < t->nuids && !seen; i++)
-            seen = strlen(t->uids[i]) == v->len && !memcmp(t->uids[i], v->v.p, v->len);
-        if (!seen && t->nuids < V6_MAX_UIDS) {
-            memcpy(t->uids[t->nuids], v->v.p, v->len);
-            t->uids[t->nuids++][v->len] = 0;
-        }
-    }
+    const struct trawl_value *xid = trawl_record_value(r, M_XID), *type = trawl_record_value(r, M_TYPE), *v;
+    if (!xid || !type) return;
     uint8_t ty = (uint8_t)type->v.u;
+    struct trawl_exchange *x = trawl_exchange_join(st->ex, ctx, r, M_TS, xid->v.u, ty);
+    if (!x) return;
+    struct v6tx *t = x->data;
     bool server = from_server(ty);
-    if (t->ntypes < V6_MAX_TYPES) t->types[t->ntypes++] = ty;
     if ((v = trawl_record_value(r, M_SRC)) && v->len == 16) {
         uint8_t *dst = server ? t->server : t->client;
         bool *has = server ? &t->has_server : &t->has_client;
@@ -591,7 +540,7 @@ static void on_message(struct trawl_packet *ctx, const struct trawl_record *r, v
 static void dhcpv6_finish(struct trawl_packet *ctx, void *state)
 {
     struct dhcpv6_state *st = state;
-    tx_flush(ctx, st, st->ntx);
+    trawl_exchanges_flush(st->ex, ctx);
 }
 
 static int dhcpv6_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state)
@@ -633,7 +582,8 @@ static int dhcpv6_init(struct trawl_init *ctx)
     if (!(st->proto = trawl_proto_register(ctx, &proto_def, st))) return TRAWL_EINVAL;
     if (!(st->rec = trawl_record_register(ctx, &rec_def))) return TRAWL_EINVAL;
     if (!(st->msg_rec = trawl_record_register_internal(ctx, &msg_def))) return TRAWL_EINVAL;
-    if (!(st->tx = calloc(V6_MAX_EXCHANGES, sizeof *st->tx))) return TRAWL_ENOMEM;
+    if (!(st->ex = trawl_exchanges_new(sizeof(struct v6tx), V6_MAX_EXCHANGES, V6_WATCH_NS, emit, st)))
+        return TRAWL_ENOMEM;
     return trawl_analyzer_register(ctx, &analyzer_def, st);
 }
 
@@ -648,7 +598,7 @@ static int dhcpv6_handoff(struct trawl_init *ctx)
 static void dhcpv6_fini(void *state)
 {
     struct dhcpv6_state *st = state;
-    if (st) free(st->tx);
+    if (st) trawl_exchanges_free(st->ex);
     free(st);
 }
 
