@@ -4,28 +4,36 @@
 
 #include "der.h"
 
+/* Each byte is asked for before it is read, so a mark left by an earlier element (a soft
+ * error the walk went past) does not stop the reading of its siblings; a byte that is not
+ * there latches TRUNCATED or MALFORMED as usual and ends this read. */
+static bool byte_at(const struct trawl_buf *b, uint32_t off, uint8_t *c)
+{
+    if (!trawl_buf_need(b, off, 1)) return false;
+    *c = b->data[off];
+    return true;
+}
+
 bool der_read(const struct trawl_buf *b, uint32_t off, struct der *e)
 {
-    if (!trawl_buf_ok(b)) return false;
     uint32_t p = off;
-    uint8_t id = trawl_buf_u8(b, p++);
-    if (!trawl_buf_ok(b)) return false;
+    uint8_t id, c;
+    if (!byte_at(b, p++, &id)) return false;
     uint32_t tag = id & 0x1f;
     if (tag == 0x1f) {
         /* high-tag-number form: base-128, at most 4 octets, minimal (DER) */
         tag = 0;
         for (int i = 0;; i++) {
             if (i == 4) { trawl_buf_mark_malformed(b); return false; }
-            uint8_t c = trawl_buf_u8(b, p++);
-            if (!trawl_buf_ok(b)) return false;
+            if (!byte_at(b, p++, &c)) return false;
             if (i == 0 && c == 0x80) { trawl_buf_mark_malformed(b); return false; }
             tag = tag << 7 | (c & 0x7f);
             if (!(c & 0x80)) break;
         }
         if (tag < 31) { trawl_buf_mark_malformed(b); return false; }
     }
-    uint8_t l = trawl_buf_u8(b, p++);
-    if (!trawl_buf_ok(b)) return false;
+    uint8_t l;
+    if (!byte_at(b, p++, &l)) return false;
     uint32_t len = l;
     if (l == 0x80 || l == 0xff) {
         /* indefinite length: BER only, refused in DER (and 0xff is reserved) */
@@ -37,8 +45,7 @@ bool der_read(const struct trawl_buf *b, uint32_t off, struct der *e)
         if (n > 4) { trawl_buf_mark_malformed(b); return false; }
         len = 0;
         for (unsigned i = 0; i < n; i++) {
-            uint8_t c = trawl_buf_u8(b, p++);
-            if (!trawl_buf_ok(b)) return false;
+            if (!byte_at(b, p++, &c)) return false;
             len = len << 8 | c;
         }
     }
@@ -48,9 +55,13 @@ bool der_read(const struct trawl_buf *b, uint32_t off, struct der *e)
     e->off = off;
     e->hdr = p - off;
     e->len = len;
-    /* A content longer than what the parent holds latches MALFORMED here. */
+    /* A content longer than what the parent holds latches MALFORMED (and is not entered). */
+    if (len > trawl_buf_len(b) - p) {
+        trawl_buf_mark_malformed(b);
+        return false;
+    }
     e->c = trawl_buf_sub(b, p, len);
-    return trawl_buf_ok(b);
+    return true;
 }
 
 const uint8_t *der_bytes(const struct der *e)

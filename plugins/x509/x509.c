@@ -259,7 +259,7 @@ static bool in_list(const char *const *l, const char *s)
 static void walk_attr_value(struct walk *w, const char *oid, const struct der *v)
 {
     if (in_list(dirstring_attrs, oid)) {
-        if (v->cls != DER_UNIVERSAL) { mark(v); return; }
+        if (v->cls != DER_UNIVERSAL) return;
         unsigned idx, choice;
         switch (v->tag) {
         case DER_TELETEX: choice = 0; idx = SAT_TELETEX; break;
@@ -267,7 +267,7 @@ static void walk_attr_value(struct walk *w, const char *oid, const struct der *v
         case DER_UNIVERSAL_STR: choice = 2; idx = SAT_UNIVERSAL; break;
         case DER_BMP: choice = 3; idx = SAT_BMP; break;
         case DER_UTF8: choice = 4; idx = SAT_UTF8; break;
-        default: mark(v); return;
+        default: return;   /* not a DirectoryString choice: tshark names none, nor do we */
         }
         trawl_add_uint(w->pkt, SAT_DIRSTR, choice);
         add_text(w, idx, v);
@@ -555,7 +555,7 @@ static void walk_ext_value(struct walk *w, const char *oid, const struct der *os
     } else if (!strcmp(oid, "2.5.29.15")) ext_key_usage(w, &v);
     else if (!strcmp(oid, "2.5.29.17") || !strcmp(oid, "2.5.29.18")) {
         if (!der_is(&v, DER_SEQUENCE)) { mark(&v); return; }
-        walk_gnames(w, &v, CE_GNAMES, oid[7] == '7');
+        walk_gnames(w, &v, CE_GNAMES, !strcmp(oid, "2.5.29.17"));
     } else if (!strcmp(oid, "2.5.29.19")) ext_basic_constraints(w, &v);
     else if (!strcmp(oid, "2.5.29.31")) ext_crldp(w, &v);
     else if (!strcmp(oid, "2.5.29.32") || !strcmp(oid, "1.3.6.1.4.1.311.21.10")) ext_policies(w, &v);
