@@ -342,6 +342,7 @@ static void v2_record(struct trawl_packet *pkt, struct tls_flow *fs, const uint8
     uint32_t csl = (uint32_t)(p[5] << 8 | p[6]), sl = (uint32_t)(p[7] << 8 | p[8]), chl = (uint32_t)(p[9] << 8 | p[10]);
     trawl_tree_push(pkt, F_RECORD);
     trawl_add_uint(pkt, F_REC_LENGTH, rl);
+    trawl_add_uint(pkt, F_REC_VERSION, 0x0002);          /* tshark shows SSL 2.0 here */
     trawl_add_uint(pkt, F_HS_TYPE, 1);
     trawl_add_uint(pkt, F_HS_VERSION, ver);
     trawl_add_uint(pkt, F_V2_CS_LEN, csl);

@@ -669,6 +669,8 @@ static void test_no_extensions_and_sslv2(void)
     data(&v, 0, h.b, h.n);
     CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:tcp:tls");
     FIELD_IS(v.t, "tls.record.length", "31");
+    FIELD_IS(v.t, "tls.record.version", "0x0002");          /* as tshark 4.0 shows it */
+    CU_ASSERT_STRING_EQUAL(th_protocol(v.t), "SSLv2");
     FIELD_IS(v.t, "tls.handshake.type", "1");
     FIELD_IS(v.t, "tls.handshake.version", "0x0301");
     FIELD_IS(v.t, "tls.handshake.cipherspec", "0x010080,0x00002f");
