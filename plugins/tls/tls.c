@@ -526,7 +526,7 @@ static const struct trawl_proto_def tls_proto = {
     "tls", "Transport Layer Security", "TLS", tls_fields, F_COUNT, tls_dissect,
 };
 static const struct trawl_proto_def hs_proto = {
-    "tls-handshake", "TLS handshake messages (no record layer)", NULL, tls_fields, F_COUNT, tls_dissect,
+    "tls-handshake", "TLS handshake messages (no record layer)", "TLS", tls_fields, F_COUNT, tls_dissect,
 };
 static const struct trawl_stream_ops tls_ops = { sizeof tls_ops, NULL, tls_gap, tls_end };
 static const struct trawl_stream_ops hs_ops = { sizeof hs_ops, NULL, NULL, tls_end };
