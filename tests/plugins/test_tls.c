@@ -730,6 +730,112 @@ static void test_garbage_heuristic_fin(void)
     th_free(v.t);
 }
 
+/* A hello with a session id (type 1 or 2); the server's carries one cipher suite. */
+static void m_hello_sid(struct bb *m, int type, const uint8_t *sid, size_t sl, const struct bb *exts)
+{
+    p8(m, (unsigned)type); size_t l = mark(m, 3);
+    p16(m, 0x0303);
+    for (int i = 0; i < 32; i++) p8(m, (unsigned)(0x30 + type));
+    p8(m, (unsigned)sl); pmem(m, sid, sl);
+    if (type == 1) { p16(m, 2); p16(m, 0xc02f); p8(m, 1); p8(m, 0); }
+    else { p16(m, 0xc02f); p8(m, 0); }
+    if (exts) { p16(m, (unsigned)exts->n); pmem(m, exts->b, exts->n); }
+    fill(m, l, 3);
+}
+
+/* Zeek's resumed and established: an echoed session id (abbreviated handshake: the server
+ * switches first), and a session ticket offered with no key exchange before the client's CCS. */
+static void test_resumption(void)
+{
+    uint8_t sid[32];
+    for (int i = 0; i < 32; i++) sid[i] = (uint8_t)(i + 1);
+    struct conv v = conv_new(443);
+    struct bb m = { .n = 0 }, r = { .n = 0 };
+    m_hello_sid(&m, 1, sid, 32, NULL);
+    record(&r, 22, 0x0301, m.b, m.n);
+    data(&v, 0, r.b, r.n);
+    FIELD_IS(v.t, "tls.handshake.session_id_length", "32");
+    m.n = r.n = 0;
+    m_hello_sid(&m, 2, sid, 32, NULL);
+    record(&r, 22, 0x0303, m.b, m.n);
+    record(&r, 20, 0x0303, (const uint8_t *)"\x01", 1);
+    record(&r, 22, 0x0303, (const uint8_t *)"0123456789abcdef0123456789abcdef", 32);
+    data(&v, 1, r.b, r.n);
+    FIELD_IS(v.t, "tls.record.content_type", "22,20,22");
+    r.n = 0;
+    record(&r, 20, 0x0303, (const uint8_t *)"\x01", 1);
+    record(&r, 22, 0x0303, (const uint8_t *)"0123456789abcdef0123456789abcdef", 32);
+    data(&v, 0, r.b, r.n);
+    th_finish(v.t);
+    REC_IS(v.t, 0, "resumed", "1");
+    REC_IS(v.t, 0, "established", "1");
+    REC_IS(v.t, 0, "cipher", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    th_free(v.t);
+
+    /* A ticket, an empty session id, a new one from the server: resumed when the client
+     * switches without a key exchange. */
+    v = conv_new(443);
+    struct bb e = { .n = 0 };
+    x_raw(&e, 35, "TICKETTICKET", 12);
+    m.n = r.n = 0;
+    m_hello_sid(&m, 1, sid, 0, &e);
+    record(&r, 22, 0x0301, m.b, m.n);
+    data(&v, 0, r.b, r.n);
+    m.n = r.n = 0;
+    m_hello_sid(&m, 2, sid + 1, 16, NULL);
+    record(&r, 22, 0x0303, m.b, m.n);
+    record(&r, 20, 0x0303, (const uint8_t *)"\x01", 1);
+    data(&v, 1, r.b, r.n);
+    r.n = 0;
+    record(&r, 20, 0x0303, (const uint8_t *)"\x01", 1);
+    data(&v, 0, r.b, r.n);
+    th_finish(v.t);
+    REC_IS(v.t, 0, "resumed", "1");
+    REC_IS(v.t, 0, "established", "0");            /* no ciphertext record followed */
+    th_free(v.t);
+
+    /* A full handshake is not resumed: a different id from the server. */
+    v = conv_new(443);
+    m.n = r.n = 0;
+    m_hello_sid(&m, 1, sid, 32, NULL);
+    record(&r, 22, 0x0301, m.b, m.n);
+    data(&v, 0, r.b, r.n);
+    m.n = r.n = 0;
+    m_hello_sid(&m, 2, sid + 1, 31, NULL);
+    record(&r, 22, 0x0303, m.b, m.n);
+    data(&v, 1, r.b, r.n);
+    th_finish(v.t);
+    REC_IS(v.t, 0, "resumed", "0");
+    th_free(v.t);
+}
+
+/* A record of two full messages and the start of a third, then the rest of it with a second
+ * record in one segment (records and messages cut anywhere). */
+static void test_records_across_segments(void)
+{
+    struct conv v = conv_new(443);
+    struct bb m = { .n = 0 }, r = { .n = 0 };
+    m_server_hello(&m, 0x0303, 0xc02f, NULL, false);
+    p8(&m, 14); p24(&m, 0);
+    size_t two = m.n;
+    p8(&m, 11); p24(&m, 3 + 3 + 5); p24(&m, 3 + 5); p24(&m, 5); pmem(&m, "\x30\x03\x02\x01\x01", 5);
+    record(&r, 22, 0x0303, m.b, two + 6);
+    record(&r, 22, 0x0303, m.b + two + 6, m.n - two - 6);
+    record(&r, 23, 0x0303, (const uint8_t *)"appdata", 7);
+    struct bb ch;
+    simple_ch(&ch, "x.example");
+    data(&v, 0, ch.b, ch.n);
+    size_t cut = 5 + two + 6 + 3;          /* inside the second record's header */
+    data(&v, 1, r.b, cut);
+    FIELD_IS(v.t, "tls.record.length", "52");
+    FIELD_IS(v.t, "tls.handshake.type", "2,14");
+    data(&v, 1, r.b + cut, r.n - cut);
+    FIELD_IS(v.t, "tls.record.content_type", "22,23");
+    FIELD_IS(v.t, "tls.handshake.type", "11");
+    FIELD_IS(v.t, "tls.handshake.certificate_length", "5");
+    th_free(v.t);
+}
+
 /* The tls-handshake entry (QUIC's contract), reached here by decode-as on UDP. */
 static void test_handshake_entry(void)
 {
@@ -793,5 +899,7 @@ void test_tls_register(void)
     CU_add_test(s, "HelloRetryRequest and GREASE", test_hrr_and_grease);
     CU_add_test(s, "no extensions, SSLv2 hello", test_no_extensions_and_sslv2);
     CU_add_test(s, "garbage, heuristic, cut hello at FIN", test_garbage_heuristic_fin);
+    CU_add_test(s, "resumed and established (Zeek's rules)", test_resumption);
+    CU_add_test(s, "records and messages cut across segments", test_records_across_segments);
     CU_add_test(s, "tls-handshake entry (decode-as on UDP)", test_handshake_entry);
 }
