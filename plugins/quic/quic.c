@@ -159,13 +159,14 @@ static bool peek_long(const struct trawl_buf *b, struct lhdr *h)
     uint32_t off = 7u + h->dcil + h->scil;
     if (h->type == QT_VN || h->type == QT_RETRY) { h->pn_off = off; return true; }
     if (h->type == QT_INITIAL) {
-        if (!quic_varint(&p, &off, &h->token_len)) return false;
+        /* Cut or lying here: the CIDs are known, the rest is read again with the real latch. */
+        if (!quic_varint(&p, &off, &h->token_len)) return true;
         h->token_off = off;
-        if (h->token_len > trawl_buf_len(&p) - off) return false;
+        if (h->token_len > trawl_buf_avail(&p, off)) return true;
         off += (uint32_t)h->token_len;
     }
     h->len_off = off;
-    if (!quic_varint(&p, &off, &h->length)) return false;
+    if (!quic_varint(&p, &off, &h->length)) return true;
     h->pn_off = off;
     h->have_length = true;
     return true;
@@ -383,10 +384,11 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
     uint32_t version = trawl_buf_u32be(&p, 1);
     if (!trawl_buf_ok(&p)) return 0;
     trawl_add_uint(pkt, F_VERSION, version);
-    trawl_add_uint(pkt, F_DCIL, trawl_buf_u8(&p, 5));
+    uint8_t dcil = trawl_buf_u8(&p, 5);
+    if (!trawl_buf_ok(&p)) return 0;
+    trawl_add_uint(pkt, F_DCIL, dcil);
     if (!whole) {
         /* Cut (or lying) inside the CIDs: show what is there. */
-        uint8_t dcil = trawl_buf_u8(&p, 5);
         const uint8_t *d = trawl_buf_ptr(&p, 6, dcil);
         if (d && dcil) trawl_add_bytes(pkt, F_DCID, d, dcil);
         uint8_t scil = trawl_buf_u8(&p, 6u + dcil);
@@ -432,17 +434,19 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
         return len;
     }
     if (h.type == QT_INITIAL) {
-        trawl_add_uint(pkt, F_TOKEN_LENGTH, h.token_len);
-        if (h.token_len) trawl_add_bytes(pkt, F_TOKEN, p.data + h.token_off, (uint32_t)h.token_len);
+        uint32_t off = 7u + h.dcil + h.scil;
+        uint64_t tl;
+        if (!quic_varint(&p, &off, &tl)) return 0;
+        trawl_add_uint(pkt, F_TOKEN_LENGTH, tl);
+        if (tl > trawl_buf_len(&p) - off) { trawl_buf_mark_malformed(&p); return 0; }   /* it lies */
+        const uint8_t *t = tl ? trawl_buf_ptr(&p, off, (uint32_t)tl) : NULL;
+        if (tl && !t) return 0;                               /* cut inside the token */
+        if (t) trawl_add_bytes(pkt, F_TOKEN, t, (uint32_t)tl);
     }
-    if (!h.have_length) {                   /* cut inside the token or the Length */
+    if (!h.have_length) {                   /* cut inside the Length */
         uint32_t off = h.len_off ? h.len_off : 7u + h.dcil + h.scil;
         uint64_t v;
-        if (h.type == QT_INITIAL && !h.len_off) {
-            if (quic_varint(&p, &off, &v)) trawl_buf_need(&p, off, v > UINT32_MAX ? UINT32_MAX : (uint32_t)v);
-        } else {
-            quic_varint(&p, &off, &v);
-        }
+        quic_varint(&p, &off, &v);
         return 0;
     }
     trawl_add_uint(pkt, F_LENGTH, h.length);
