@@ -140,8 +140,9 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-bool der_time(const uint8_t *p, uint32_t n, bool generalized, int64_t *ns)
+bool der_time(const uint8_t *p, uint32_t n, bool generalized, int64_t *ns, bool *range)
 {
+    *range = true;
     if (!p) return false;
     unsigned yl = generalized ? 4 : 2;
     if (n < yl + 8) return false;
@@ -178,6 +179,9 @@ bool der_time(const uint8_t *p, uint32_t n, bool generalized, int64_t *ns)
     } else if (!generalized) return false;
     if (i != n) return false;
     int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - off;
+    /* int64 nanoseconds reach from 1677 to 2262: a date outside (9999-12-31, "no expiry")
+     * cannot be held */
+    if (secs <= INT64_MIN / 1000000000 || secs >= INT64_MAX / 1000000000 - 1) { *range = false; return false; }
     *ns = secs * 1000000000 + frac;
     return true;
 }

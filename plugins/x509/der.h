@@ -59,7 +59,8 @@ uint32_t der_count(const struct der *e);
 bool der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap);
 /* INTEGER content as int64 when it fits (1..8 bytes); false otherwise. */
 bool der_int64(const uint8_t *p, uint32_t n, int64_t *v);
-/* UTCTime / GeneralizedTime content to ns since the epoch (UTC); false when it does not parse. */
-bool der_time(const uint8_t *p, uint32_t n, bool generalized, int64_t *ns);
+/* UTCTime / GeneralizedTime content to ns since the epoch (UTC); false when it does not parse,
+ * or (*range false) when it parses but lies outside what int64 nanoseconds hold (1677-2262). */
+bool der_time(const uint8_t *p, uint32_t n, bool generalized, int64_t *ns, bool *range);
 
 #endif

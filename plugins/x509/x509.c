@@ -26,7 +26,7 @@ static const struct trawl_value_name dp_names[] = { { 0, "fullName" }, { 1, "nam
 
 #define FIELDS(X) \
     X(AF_SIGNED_CERT, "x509af.signedCertificate_element", "signedCertificate", NONE, NULL) \
-    X(AF_VERSION, "x509af.version", "version", I64, version_names) \
+    X(AF_VERSION, "x509af.version", "version", U32, version_names) \
     X(AF_SERIAL, "x509af.serialNumber", "serialNumber", BYTES, NULL) \
     X(AF_SIGNATURE, "x509af.signature_element", "signature", NONE, NULL) \
     X(AF_ALG_ID, "x509af.algorithm.id", "Algorithm Id", STRING, NULL) \
@@ -629,7 +629,8 @@ static void walk_time(struct walk *w, unsigned choice_idx, const struct der *t, 
         trawl_add_uint(w->pkt, choice_idx, 0);
         if (!(p = der_bytes(t))) return;
         int64_t v;
-        if (der_time(p, t->len, false, &v)) {
+        bool range;
+        if (der_time(p, t->len, false, &v, &range)) {
             /* tshark: "YYYY-MM-DD hh:mm:ss (UTC)" (YY < 50: 20YY) */
             const char *cc = p[0] < '5' ? "20" : "19";
             if (t->len >= 13 && p[12] == 'Z')
@@ -646,11 +647,13 @@ static void walk_time(struct walk *w, unsigned choice_idx, const struct der *t, 
         trawl_add_uint(w->pkt, choice_idx, 1);
         if (!(p = der_bytes(t))) return;
         int64_t v;
-        if (der_time(p, t->len, true, &v)) {
+        bool range;
+        if (der_time(p, t->len, true, &v, &range)) {
             trawl_add_time(w->pkt, AF_GENTIME, v);
             *have = true;
             *ns = v;
-        } else mark(t);
+        } else if (range) mark(t);
+        /* a valid date beyond 2262 (99991231235959Z): not shown (README: limits) */
     } else mark(t);
 }
 
@@ -665,7 +668,8 @@ static void walk_tbs(struct walk *w, const struct der *tbs)
         struct der v;
         int64_t n;
         if (!der_read(&x.c, 0, &v) || !int_of(&v, &n)) return;
-        trawl_add_int(w->pkt, AF_VERSION, n);
+        if (n < 0 || n > UINT32_MAX) mark(&v);
+        else trawl_add_uint(w->pkt, AF_VERSION, (uint64_t)n);
         in->have_version = true;
         in->version = n;
         off = der_end(&x);

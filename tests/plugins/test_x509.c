@@ -343,7 +343,7 @@ static void test_generated_v1(void)
 {
     static const uint8_t serial[2] = { 0x00, 0x80 };   /* DER needs the 00: 128 */
     const struct rdn subj[] = { { "2.5.4.3", V_ASN1_PRINTABLESTRING, "v1 host", -1 }, { NULL, 0, NULL, 0 } };
-    const struct spec s = { KEY_EC384, 0, serial + 1, 1, false, subj, NULL, "200101000000Z", "300101000000Z", NULL };
+    const struct spec s = { KEY_EC384, 0, serial + 1, 1, false, subj, NULL, "200101000000Z", "99991231235959Z", NULL };
     size_t n;
     uint8_t *der = make_cert(&s, &n);
     struct th *t = start();
@@ -353,6 +353,11 @@ static void test_generated_v1(void)
     FIELD_IS(t, "x509af.serialNumber", "0080");
     FIELD_IS(t, "x509af.signedCertificate_element", "1");
     FIELD_IS(t, "x509sat.printableString", "v1 host,v1 host");
+    /* "no expiry" (RFC 5280 4.1.2.5): past what int64 ns hold, so not shown (tshark: Dec 31, 9999) */
+    FIELD_IS(t, "x509af.notAfter", "1");
+    FIELD_IS(t, "x509af.generalizedTime", "");
+    REC_IS(t, 0, "certificate.not_valid_after", "");
+    REC_IS(t, 0, "certificate.not_valid_before", "Jan  1, 2020 00:00:00.000000000 UTC");
     REC_IS(t, 0, "certificate.version", "1");
     REC_IS(t, 0, "certificate.serial", "80");
     REC_IS(t, 0, "certificate.curve", "secp384r1");
@@ -593,7 +598,7 @@ void test_x509_register(void)
     CU_pSuite s = CU_add_suite("x509", NULL, NULL);
     CU_add_test(s, "generated: RSA v3, every SAN kind, critical, huge and unknown extensions", test_generated_rsa);
     CU_add_test(s, "generated: EC, BMP/Universal/Teletex/IA5/empty strings, unknown types, negative serial", test_generated_ec_strings);
-    CU_add_test(s, "generated: v1, EC P-384, no extensions", test_generated_v1);
+    CU_add_test(s, "generated: v1, EC P-384, no extensions, valid to 9999", test_generated_v1);
     CU_add_test(s, "capture: self-signed ntop.org certificate, and every snaplen cut", test_capture_selfsigned);
     CU_add_test(s, "capture: tls10-cert-rdn's 46-RDN certificate", test_capture_rdn);
     CU_add_test(s, "malformed: lengths, indefinite, depth bombs, zero lengths, junk", test_malformed);
