@@ -198,6 +198,19 @@ static void hs_drop(struct tls_dir *d, uint32_t msg_total, uint32_t have)
 
 /* A handshake record's payload: whole messages are dissected (on this frame), a message cut
  * by the record's end waits in the direction's buffer for the next handshake record. */
+static uint32_t hs_total(const uint8_t *h) { return 4 + ((uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3]); }
+
+static void hs_one(struct trawl_packet *pkt, const struct tls_state *st, struct tls_flow *fs, int dir,
+                   const uint8_t *msg, uint32_t total, struct trawl_buf *outer, struct info *in)
+{
+    uint8_t latch = 0;
+    struct trawl_buf m = trawl_buf_make(msg, total, total, &latch);
+    m.base = outer->base;
+    tls_handshake(pkt, st, fs, dir, &m);
+    if (latch & TRAWL_BUF_MALFORMED) trawl_buf_mark_malformed(outer);
+    info_add(in, tls_hs_type_name(msg[0]));
+}
+
 static void hs_feed(struct trawl_packet *pkt, const struct tls_state *st, struct tls_flow *fs, int dir,
                     const uint8_t *p, uint32_t n, struct trawl_buf *outer, struct info *in)
 {
@@ -208,40 +221,49 @@ static void hs_feed(struct trawl_packet *pkt, const struct tls_state *st, struct
         p += k;
         n -= k;
     }
-    bool from_buf = false;
-    if (d->hs_len) {
-        uint32_t have = d->hs_len;
-        if (!hs_keep(d, p, n, true)) {
-            uint32_t total = have >= 4 ? 4 + ((uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3]) : have + n;
-            hs_drop(d, total, have + n);
-            return;
+    /* First the message waiting in the buffer: only the bytes it still needs. */
+    while (d->hs_len && n) {
+        uint32_t have = d->hs_len, want;
+        if (have < 4) {
+            want = 4 - have;
+        } else {
+            uint32_t total = hs_total(d->hs);
+            if (total > TLS_HS_MAX) { hs_drop(d, total, have); continue; }
+            want = total - have;
         }
-        p = d->hs;
-        n = d->hs_len;
-        from_buf = true;
+        uint32_t k = want < n ? want : n;
+        if (!hs_keep(d, p, k, true)) { hs_drop(d, have >= 4 ? hs_total(d->hs) : have + k, have); break; }
+        p += k;
+        n -= k;
+        if (d->hs_len >= 4 && d->hs_len == hs_total(d->hs)) {
+            uint32_t total = d->hs_len;
+            uint8_t *c = trawl_packet_alloc(pkt, total);     /* values must outlive the buffer */
+            if (c) {
+                memcpy(c, d->hs, total);
+                hs_one(pkt, st, fs, dir, c, total, outer, in);
+            } else {
+                d->hs_cut += total;
+            }
+            d->hs_len = 0;
+        }
     }
+    if (d->skip) {                                /* a too-large message dropped just now */
+        uint32_t k = d->skip < n ? d->skip : n;
+        d->skip -= k;
+        p += k;
+        n -= k;
+    }
+    /* Then whole messages straight from the record. */
     uint32_t off = 0;
     while (n - off >= 4) {
-        uint32_t len = (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 | p[off + 3];
-        if (n - off - 4 < len) break;
-        const uint8_t *msg = p + off;
-        if (from_buf) {
-            uint8_t *c = trawl_packet_alloc(pkt, 4 + len);
-            if (!c) { off += 4 + len; continue; }
-            memcpy(c, msg, 4 + len);
-            msg = c;
-        }
-        uint8_t latch = 0;
-        struct trawl_buf m = trawl_buf_make(msg, 4 + len, 4 + len, &latch);
-        m.base = outer->base;
-        tls_handshake(pkt, st, fs, dir, &m);
-        if (latch & TRAWL_BUF_MALFORMED) trawl_buf_mark_malformed(outer);
-        info_add(in, tls_hs_type_name(msg[0]));
-        off += 4 + len;
+        uint32_t total = hs_total(p + off);
+        if (n - off < total) break;
+        hs_one(pkt, st, fs, dir, p + off, total, outer, in);
+        off += total;
     }
     uint32_t rest = n - off;
-    if (!rest) { d->hs_len = 0; return; }
-    uint32_t total = rest >= 4 ? 4 + ((uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 | p[off + 3]) : 0;
+    if (!rest) return;
+    uint32_t total = rest >= 4 ? hs_total(p + off) : 0;
     if (total > TLS_HS_MAX || !hs_keep(d, p + off, rest, false)) hs_drop(d, total ? total : rest, rest);
 }
 

@@ -836,6 +836,32 @@ static void test_records_across_segments(void)
     th_free(v.t);
 }
 
+/* A message larger than the 256 KiB kept per message: skipped (counted, not shown), and the
+ * message after it is read. */
+static void test_oversized_message(void)
+{
+    struct conv v = conv_new(443);
+    struct bb ch;
+    simple_ch(&ch, "big.example");
+    data(&v, 0, ch.b, ch.n);
+    static uint8_t big[300000 + 4 + 4];
+    memset(big, 0xab, sizeof big);
+    big[0] = 11; big[1] = (uint8_t)(300000 >> 16); big[2] = (uint8_t)(300000 >> 8); big[3] = (uint8_t)300000;
+    uint8_t *done = big + 4 + 300000;
+    done[0] = 14; done[1] = done[2] = done[3] = 0;
+    static struct bb r;
+    for (size_t off = 0; off < sizeof big; ) {
+        size_t k = sizeof big - off < 16000 ? sizeof big - off : 16000;
+        r.n = 0;
+        record(&r, 22, 0x0303, big + off, k);
+        data(&v, 1, r.b, r.n);
+        off += k;
+    }
+    FIELD_IS(v.t, "tls.handshake.type", "14");
+    CU_ASSERT_EQUAL(th_layer_errors(v.t, "tls"), 0);
+    th_free(v.t);
+}
+
 /* The tls-handshake entry (QUIC's contract), reached here by decode-as on UDP. */
 static void test_handshake_entry(void)
 {
@@ -901,5 +927,6 @@ void test_tls_register(void)
     CU_add_test(s, "garbage, heuristic, cut hello at FIN", test_garbage_heuristic_fin);
     CU_add_test(s, "resumed and established (Zeek's rules)", test_resumption);
     CU_add_test(s, "records and messages cut across segments", test_records_across_segments);
+    CU_add_test(s, "a handshake message past the 256 KiB cap", test_oversized_message);
     CU_add_test(s, "tls-handshake entry (decode-as on UDP)", test_handshake_entry);
 }
