@@ -127,8 +127,12 @@ bool quic_frames(struct trawl_packet *pkt, struct trawl_buf *b, struct quic_reas
             break;
         }
         default:
-            trawl_tree_push(pkt, F_UNKNOWN_FRAME);
-            trawl_tree_pop(pkt);
+            /* Types up to HANDSHAKE_DONE exist but not in Initial or Handshake packets (the
+             * caller says protocol violation); beyond them they are unknown. */
+            if (type > 0x1e) {
+                trawl_tree_push(pkt, F_UNKNOWN_FRAME);
+                trawl_tree_pop(pkt);
+            }
             trawl_buf_mark_malformed(b);
             ok = false;
             break;

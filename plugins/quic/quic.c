@@ -569,6 +569,8 @@ static int quic_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         off += used;
         first = false;
     }
+    /* The handshake messages are tls-handshake's layer, the packet is QUIC (as tshark says). */
+    if (cols) trawl_col_set(pkt, TRAWL_COL_PROTOCOL, "%s", "QUIC");
     return (int)(len ? len : 1);
 }
 
