@@ -136,9 +136,8 @@ void tls_make_record(struct trawl_packet *ctx, const struct tls_state *st, const
     cstr(r, C_JA4, fs->ja4);
     cstr(r, C_JA4S, fs->ja4s);
     trawl_rec_cstring(r, C_TRANSPORT, fs->quic ? "quic" : "tcp");
-    const struct trawl_frame *fr = trawl_packet_frame(ctx);
-    uint64_t last = fr && fr->number ? fr->number : fi->last_frame;
-    if (last < fi->last_frame) last = fi->last_frame;
-    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, fi->first_file, fi->first_frame, last);
+    /* The flow's own last frame: the context's frame at a flow's end depends on which worker
+     * and which tick ended it. */
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, fi->first_file, fi->first_frame, fi->last_frame);
     trawl_record_end(r);
 }

@@ -391,10 +391,31 @@ static uint32_t resync(const uint8_t *d, uint32_t n)
     return n;
 }
 
+/* Records inside an ICMP error's quoted segment: their headers only, no state (tshark shows
+ * the record layer there). Needs tcp to hand quoted payloads on. */
+static int tls_quoted(struct trawl_packet *pkt, struct trawl_buf *b)
+{
+    uint32_t n = trawl_buf_caplen(b), off = 0;
+    const uint8_t *d = n >= 5 ? trawl_buf_ptr(b, 0, n) : NULL;
+    if (!d || !rec_header_ok(d)) return 0;
+    while (n - off >= 5 && rec_header_ok(d + off)) {
+        uint32_t len = (uint32_t)(d[off + 3] << 8 | d[off + 4]);
+        trawl_tree_push(pkt, F_RECORD);
+        trawl_add_uint(pkt, F_REC_CT, d[off]);
+        trawl_add_uint(pkt, F_REC_VERSION, (uint32_t)(d[off + 1] << 8 | d[off + 2]));
+        trawl_add_uint(pkt, F_REC_LENGTH, len);
+        trawl_tree_pop(pkt);
+        off += 5 + len;
+        if (off > n) break;
+    }
+    return (int)n;
+}
+
 static int tls_stream(struct trawl_packet *pkt, struct trawl_buf *b, const struct tls_state *st)
 {
     struct trawl_flow *f = trawl_packet_flow(pkt);
-    if (!f || !trawl_packet_in_stream(pkt)) return 0;
+    if (!trawl_packet_in_stream(pkt)) return trawl_packet_in_quote(pkt) ? tls_quoted(pkt, b) : 0;
+    if (!f) return 0;
     int dir = trawl_packet_flow_dir(pkt);
     uint32_t n = trawl_buf_caplen(b);
     if (!n) return 0;                                   /* a FIN: nothing cut is shown */
