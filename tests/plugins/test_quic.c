@@ -97,14 +97,18 @@ static const uint8_t SALT_V1[20] = { 0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0
                                      0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a };
 static const uint8_t SALT_V2[20] = { 0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
                                      0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 };
+static const uint8_t SALT_D29[20] = { 0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+                                      0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99 };
 #define V2 0x6b3343cfu
+#define D29 0xff00001du
 
 /* Both directions' Initial keys of a version from the client's first DCID. */
 static bool t_keys(uint32_t version, const uint8_t *cid, size_t n, struct tk *cl, struct tk *sv)
 {
     uint8_t init[32], sec[32];
     bool v2 = version == V2;
-    if (!t_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, cid, n, v2 ? SALT_V2 : SALT_V1, 20, init, 32)) return false;
+    const uint8_t *salt = v2 ? SALT_V2 : version == D29 ? SALT_D29 : SALT_V1;
+    if (!t_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, cid, n, salt, 20, init, 32)) return false;
     struct tk *k[2] = { cl, sv };
     for (int i = 0; i < 2; i++) {
         if (!t_label(init, i ? "server in" : "client in", sec, 32)) return false;
@@ -185,15 +189,21 @@ static size_t t_long_header(uint8_t *h, uint32_t version, int type_bits, const u
     return n;
 }
 
-/* A sealed Initial (v1) carrying frames, padded with PADDING to `pad_to` bytes of payload. */
-static size_t t_initial(uint8_t *out, const struct tk *k, const uint8_t *dcid, uint8_t dcil,
-                        const uint8_t *scid, uint8_t scil, uint64_t pn, const uint8_t *frames, size_t fl, size_t pad_to)
+/* A sealed Initial of a version carrying frames, padded with PADDING to `pad_to` bytes of payload. */
+static size_t t_initial_v(uint8_t *out, uint32_t version, const struct tk *k, const uint8_t *dcid, uint8_t dcil,
+                          const uint8_t *scid, uint8_t scil, uint64_t pn, const uint8_t *frames, size_t fl, size_t pad_to)
 {
     uint8_t pay[1500] = { 0 }, hdr[64];
     memcpy(pay, frames, fl);
     size_t pl = fl < pad_to ? pad_to : fl;
-    size_t hl = t_long_header(hdr, 1, 0, dcid, dcil, scid, scil, true, 2, pn, pl);
+    size_t hl = t_long_header(hdr, version, version == V2 ? 1 : 0, dcid, dcil, scid, scil, true, 2, pn, pl);
     return t_protect(k, hdr, hl, 2, pn, pay, pl, out);
+}
+
+static size_t t_initial(uint8_t *out, const struct tk *k, const uint8_t *dcid, uint8_t dcil,
+                        const uint8_t *scid, uint8_t scil, uint64_t pn, const uint8_t *frames, size_t fl, size_t pad_to)
+{
+    return t_initial_v(out, 1, k, dcid, dcil, scid, scil, pn, frames, fl, pad_to);
 }
 
 /* ---- the RFC's vectors ------------------------------------------------------------------------ */
@@ -812,6 +822,155 @@ static void test_every_cut(void)
     }
 }
 
+
+/* Frames an Initial carries (ACK with ranges, ACK_ECN, CONNECTION_CLOSE) and ones it may not. */
+static void test_frames(void)
+{
+    struct tk c, s;
+    CU_ASSERT_FATAL(t_keys(1, GDCID, 8, &c, &s));
+    uint8_t d[1500];
+    /* ACK: largest 10, delay 3, 1 range, first 2, gap 1, range 4; ACK_ECN 5..0 0 with 7 8 9;
+     * CONNECTION_CLOSE 0x1c: error 0x0a, frame type 6, reason "bad". */
+    static const uint8_t fr[] = { 0x02, 10, 3, 1, 2, 1, 4,  0x03, 5, 0, 0, 0, 7, 8, 9,
+                                  0x1c, 0x0a, 0x06, 3, 'b', 'a', 'd' };
+    size_t n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, fr, sizeof fr, 0);
+    struct conv v = conv_new(443);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.frame_type", "2,3,28");
+    FIELD_IS(v.t, "quic.ack.largest_acknowledged", "10,5");
+    FIELD_IS(v.t, "quic.ack.ack_delay", "3,0");
+    FIELD_IS(v.t, "quic.ack.ack_range_count", "1,0");
+    FIELD_IS(v.t, "quic.ack.first_ack_range", "2,0");
+    FIELD_IS(v.t, "quic.ack.gap", "1");
+    FIELD_IS(v.t, "quic.ack.ack_range", "4");
+    FIELD_IS(v.t, "quic.ack.ect0_count", "7");
+    FIELD_IS(v.t, "quic.ack.ect1_count", "8");
+    FIELD_IS(v.t, "quic.ack.ecn_ce_count", "9");
+    FIELD_IS(v.t, "quic.cc.error_code", "10");
+    FIELD_IS(v.t, "quic.cc.frame_type", "6");
+    FIELD_IS(v.t, "quic.cc.reason_phrase", "bad");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+
+    /* A STREAM frame in an Initial: a protocol violation (a known type). An ACK whose range
+     * count lies. A type nobody defines (0x40 as a 2-byte varint: 0x4040). */
+    static const struct { uint8_t f[8]; size_t n; unsigned unknown; const char *types; } bad[] = {
+        { { 0x01, 0x08, 0x00, 'x' }, 4, 0, "1,8" },
+        { { 0x02, 1, 0, 200, 0 }, 5, 0, "2" },
+        { { 0x01, 0x40, 0x40, 0 }, 4, 1, "1,64" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, bad[i].f, bad[i].n, 0);
+        v = conv_new(443);
+        dgram(&v, 0, d, n);
+        FIELD_IS(v.t, "quic.frame_type", bad[i].types);
+        CU_ASSERT_EQUAL(th_count(v.t, "quic.protocol_violation"), 1);
+        CU_ASSERT_EQUAL(th_count(v.t, "quic.ft.unknown"), bad[i].unknown);
+        CU_ASSERT(th_layer_errors(v.t, "quic") & TRAWL_BUF_MALFORMED);
+        th_free(v.t);
+    }
+}
+
+/* Keys that change: the capture begins with the server's Initial; a Retry; a version
+ * negotiation then v2; draft-29's salt. */
+static void test_key_changes(void)
+{
+    struct tk c, s, c2, s2;
+    uint8_t d[1500];
+    static const uint8_t ping[2] = { 0x01, 0x00 };
+    static const uint8_t ack[5] = { 0x02, 0, 0, 0, 0 };
+    static const uint8_t B[8] = { 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7 };
+    CU_ASSERT_FATAL(t_keys(1, GDCID, 8, &c, &s));
+
+    /* The server's Initial first (the client's was not captured), then the client's, then
+     * the server's next one. */
+    struct conv v = conv_new(443);
+    size_t n = t_initial(d, &s, GSCID, 4, B, 8, 0, ack, sizeof ack, 0);
+    dgram(&v, 1, d, n);
+    CU_ASSERT_EQUAL(th_count(v.t, "quic.decryption_failed"), 1);
+    n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.frame_type", "1,0");
+    CU_ASSERT_EQUAL(th_count(v.t, "quic.decryption_failed"), 0);
+    n = t_initial(d, &s, GSCID, 4, B, 8, 1, ack, sizeof ack, 0);
+    dgram(&v, 1, d, n);
+    FIELD_IS(v.t, "quic.frame_type", "2");
+    FIELD_IS(v.t, "quic.packet_number", "1");
+    th_free(v.t);
+
+    /* Retry: the client's next Initial goes to the server's new CID, whose keys it uses; the
+     * server answers with them too. */
+    v = conv_new(443);
+    n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    uint8_t retry[64] = { 0xf0, 0, 0, 0, 1, 4, 0xc1, 0xc2, 0xc3, 0xc4, 8 };
+    memcpy(retry + 11, B, 8);
+    memcpy(retry + 19, "tok", 3);
+    memset(retry + 22, 0xaa, 16);
+    dgram(&v, 1, retry, 38);
+    FIELD_IS(v.t, "quic.retry_token", "746f6b");
+    CU_ASSERT_FATAL(t_keys(1, B, 8, &c2, &s2));
+    n = t_initial(d, &c2, B, 8, GSCID, 4, 1, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.frame_type", "1,0");
+    FIELD_IS(v.t, "quic.packet_number", "1");
+    n = t_initial(d, &s2, GSCID, 4, B, 8, 0, ack, sizeof ack, 0);
+    dgram(&v, 1, d, n);
+    FIELD_IS(v.t, "quic.frame_type", "2");
+    th_free(v.t);
+
+    /* Version negotiation, then the client's v2 Initial to the same DCID. */
+    v = conv_new(443);
+    n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    static const uint8_t vn[] = { 0x80, 0, 0, 0, 0, 4, 0xc1, 0xc2, 0xc3, 0xc4, 8,
+                                  0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x6b, 0x33, 0x43, 0xcf };
+    dgram(&v, 1, vn, sizeof vn);
+    FIELD_IS(v.t, "quic.supported_version", "0x6b3343cf");
+    CU_ASSERT_FATAL(t_keys(V2, GDCID, 8, &c2, &s2));
+    n = t_initial_v(d, V2, &c2, GDCID, 8, GSCID, 4, 1, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.version", "0x6b3343cf");
+    FIELD_IS(v.t, "quic.long.packet_type_v2", "1");
+    FIELD_IS(v.t, "quic.frame_type", "1,0");
+    th_free(v.t);
+
+    /* draft-29 (its own salt), through the heuristic. */
+    CU_ASSERT_FATAL(t_keys(D29, GDCID, 8, &c2, &s2));
+    v = conv_new(8443);
+    n = t_initial_v(d, D29, &c2, GDCID, 8, GSCID, 4, 0, ping, sizeof ping, 1100);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.version", "0xff00001d");
+    FIELD_IS(v.t, "quic.frame_type", "1,0");
+    th_free(v.t);
+
+    /* A CID longer than 20 bytes in version 1: not QUIC for the heuristic. */
+    uint8_t big[1200];
+    memset(big, 0x5a, sizeof big);
+    big[0] = 0xc0; big[1] = 0; big[2] = 0; big[3] = 0; big[4] = 1; big[5] = 21;
+    v = conv_new(8443);
+    dgram(&v, 0, big, sizeof big);
+    CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:udp");
+    th_free(v.t);
+}
+
+/* CRYPTO data far past the cap: dropped and counted, shown as quic.crypto.cut. */
+static void test_crypto_cap(void)
+{
+    struct tk c, s;
+    CU_ASSERT_FATAL(t_keys(1, GDCID, 8, &c, &s));
+    uint8_t d[1500];
+    /* offset 70000 (4-byte varint), length 10 */
+    static const uint8_t fr[] = { 0x06, 0x80, 0x01, 0x11, 0x70, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    size_t n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, fr, sizeof fr, 1100);
+    struct conv v = conv_new(443);
+    dgram(&v, 0, d, n);
+    FIELD_IS(v.t, "quic.crypto.offset", "70000");
+    FIELD_IS(v.t, "quic.crypto.cut", "10");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 /* ---- the reassembly ------------------------------------------------------------------------------ */
 
 static void test_reasm(void)
@@ -864,5 +1023,8 @@ void test_quic_register(void)
     CU_add_test(s, "generated: a coalesced datagram", test_coalesced);
     CU_add_test(s, "lying lengths, a bad tag, versions", test_bad_lengths);
     CU_add_test(s, "a real Initial cut at every byte", test_every_cut);
+    CU_add_test(s, "frames: ACK ranges, ACK_ECN, CONNECTION_CLOSE, violations", test_frames);
+    CU_add_test(s, "keys: server first, Retry, version negotiation, draft-29", test_key_changes);
+    CU_add_test(s, "CRYPTO past the cap is counted", test_crypto_cap);
     CU_add_test(s, "CRYPTO reassembly: overlaps, conflicts, caps", test_reasm);
 }
