@@ -201,6 +201,7 @@ struct trawl_packet {
                                              hand is not theirs (values and layers rolled back) */
     uint32_t stream_more;                 /* trawl_stream_need_more in the current call */
     bool stream_more_set;
+    const struct trawl_proto *stream_switch;   /* trawl_stream_switch in the current call */
     /* records (record.c) */
     bool in_packet;                       /* queue records until the packet's output is done */
     struct trawl_record *rq_head, *rq_tail, *rfree;

@@ -822,6 +822,27 @@ void trawl_stream_need_more(struct trawl_packet *pkt, uint32_t more)
     pkt->stream_more_set = true;
 }
 
+/* The flow's stream dissector hands the rest of the stream to another (STARTTLS): both
+ * directions go to it from the next byte on; what either direction held for the old one is
+ * dropped (it was the old protocol's). The flow keeps the service it was first given. */
+static void pend_drop(struct trawl_packet *pkt, struct trawl_flow *f, struct tcp_dir *d);
+
+static void switch_to(struct trawl_packet *pkt, struct trawl_flow *f, struct proto_entry *p)
+{
+    struct tcp_flow *tc = f->tcp;
+    if (p->dead || !p->def->dissect) return;
+    tc->svc = p;
+    tc->svc_state = SVC_FOUND;
+    pend_drop(pkt, f, &tc->d[1 - pkt->flow_dir]);
+    const struct trawl_stream_ops *ops = ops_of(p);
+    if (ops && ops->start) ops->start(pkt, f, p->state);
+}
+
+void trawl_stream_switch(struct trawl_packet *pkt, const struct trawl_proto *p)
+{
+    if (pkt->in_stream && p) pkt->stream_switch = p;
+}
+
 /* One call of a stream dissector over data (stable for the packet's life). Returns the bytes
  * it used (0: not mine), and whether/how much more it asked for. */
 static int call_stream(struct trawl_packet *pkt, struct trawl_flow *f, struct proto_entry *p, int dir,
@@ -837,10 +858,14 @@ static int call_stream(struct trawl_packet *pkt, struct trawl_flow *f, struct pr
     pkt->in_stream = true;
     pkt->flow_dir = dir;
     pkt->stream_more_set = false;
+    pkt->stream_switch = NULL;
     int r = packet_dissect(pkt, p, &b, 0);
     *more_set = pkt->stream_more_set;
     *more = pkt->stream_more;
     pkt->stream_more_set = false;
+    const struct trawl_proto *next = pkt->stream_switch;
+    pkt->stream_switch = NULL;
+    if (next && f->tcp && next != &p->pub) switch_to(pkt, f, (struct proto_entry *)next);
     pkt->in_stream = saved_in;
     pkt->flow_dir = saved_dir;
     pkt->flow = saved_flow;

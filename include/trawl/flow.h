@@ -226,6 +226,11 @@ TRAWL_API int trawl_stream_register(struct trawl_init *ctx, const struct trawl_p
 /* Inside a stream call: the bytes after those you return begin a PDU that needs `more` bytes
  * beyond the end of the bytes you were given. */
 TRAWL_API void trawl_stream_need_more(struct trawl_packet *pkt, uint32_t more);
+/* Inside a stream call: from the end of the bytes this call returns, the stream — both
+ * directions — belongs to protocol p, a stream dissector (STARTTLS: SMTP, FTP, IMAP hand the rest
+ * to "tls" once the server said yes). Bytes the other direction held back for you are dropped.
+ * The flow's service stays the first protocol's. */
+TRAWL_API void trawl_stream_switch(struct trawl_packet *pkt, const struct trawl_proto *p);
 /* Inside a dissector: is it being called with reassembled stream bytes? */
 TRAWL_API bool trawl_packet_in_stream(const struct trawl_packet *pkt);
 /* Inside a stream call: this call carries no bytes, it says the direction ended with a FIN

@@ -65,6 +65,32 @@ static void handshake(struct conv *v)
 
 #define MSG(s) "\x00" s        /* only for lengths < 256: "\x00\x05hello" */
 
+/* STARTTLS's shape: a line protocol hands the rest of the stream to another mid-segment; the
+ * other direction's half line, held for the line protocol, is dropped, not glued to the new
+ * protocol's first message. */
+static void test_switch(void)
+{
+    struct conv v;
+    conv_init(&v, NULL, 7778);
+    handshake(&v);
+    seg(&v, 0, PG_ACK | PG_PSH, "HELLO\n", 6);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "HELLO");
+    seg(&v, 1, PG_ACK | PG_PSH, "PART", 4);                  /* a line never finished */
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "");
+    seg(&v, 0, PG_ACK | PG_PSH, "STARTFXS\n" MSG("\x03") "abc", 14);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "STARTFXS");
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "abc");
+    CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:tcp:fxline:fxs");
+    seg(&v, 1, PG_ACK | PG_PSH, MSG("\x02") "hi", 4);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "hi");
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.dir"), "1");
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "");
+    seg(&v, 0, PG_ACK | PG_PSH, MSG("\x01") "z", 3);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "z");
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.index"), "2");
+    th_free(v.t);
+}
+
 static void test_split_and_joined(void)
 {
     struct conv v;
@@ -246,4 +272,5 @@ void test_streams_register(void)
     CU_add_test(s, "sequence wrap-around and data on a SYN", test_wraparound_and_syn_data);
     CU_add_test(s, "a SYN on closed ports starts a new tcp.stream", test_port_reuse_new_stream);
     CU_add_test(s, "reassembly caps", test_caps);
+    CU_add_test(s, "a stream handed to another protocol (STARTTLS)", test_switch);
 }
