@@ -54,13 +54,11 @@ bool der_read(const struct trawl_buf *b, uint32_t off, struct der *e)
     e->tag = tag;
     e->off = off;
     e->hdr = p - off;
-    e->len = len;
-    /* A content longer than what the parent holds latches MALFORMED (and is not entered). */
-    if (len > trawl_buf_len(b) - p) {
-        trawl_buf_mark_malformed(b);
-        return false;
-    }
+    e->claimed = len;
+    /* A content longer than what the parent holds latches MALFORMED and is cut at the
+     * parent's end (as tshark does: what is there is shown, the parent ends there). */
     e->c = trawl_buf_sub(b, p, len);
+    e->len = trawl_buf_len(&e->c);
     return true;
 }
 
@@ -85,14 +83,19 @@ uint32_t der_count(const struct der *e)
     return n;
 }
 
-bool der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
+int der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
 {
-    if (!p || !n || cap < 2 || (p[n - 1] & 0x80)) return false;
+    if (!p || !n || cap < 2) return 0;
+    /* a last arc left open (its last byte has the continuation bit) is dropped, as tshark
+     * does: the arcs before it are shown */
+    int ret = 1;
+    while (n && (p[n - 1] & 0x80)) { n--; ret = 2; }
+    if (!n) return 0;
     size_t w = 0;
     uint64_t v = 0;
     bool first = true;
     for (uint32_t i = 0; i < n; i++) {
-        if (v > (UINT64_MAX >> 7)) return false;
+        if (v > (UINT64_MAX >> 7)) return 0;
         v = v << 7 | (p[i] & 0x7f);
         if (p[i] & 0x80) continue;
         int k;
@@ -103,11 +106,11 @@ bool der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
         } else {
             k = snprintf(out + w, cap - w, ".%llu", (unsigned long long)v);
         }
-        if (k < 0 || (size_t)k >= cap - w) return false;
+        if (k < 0 || (size_t)k >= cap - w) return 0;
         w += (size_t)k;
         v = 0;
     }
-    return true;
+    return ret;
 }
 
 bool der_int64(const uint8_t *p, uint32_t n, int64_t *v)

@@ -2,7 +2,8 @@
  *
  * An element is read at an offset of a view; its content becomes a sub-view with
  * trawl_buf_sub, so every length is checked against its parent's (a child that claims more
- * than its parent holds latches MALFORMED), and bytes past the captured ones latch TRUNCATED.
+ * than its parent holds latches MALFORMED and is cut there), and bytes past the captured ones
+ * latch TRUNCATED.
  * BER's indefinite length (0x80) is refused (DER forbids it): the element is marked
  * malformed and not entered. Tags up to 4 bytes of the high-tag form, lengths up to 4 bytes.
  */
@@ -29,7 +30,8 @@ struct der {
     uint32_t tag;         /* tag number */
     uint32_t off;         /* offset of the identifier octet in the parent view */
     uint32_t hdr;         /* identifier + length octets */
-    uint32_t len;         /* content length as claimed */
+    uint32_t len;         /* content length (cut at the parent's end) */
+    uint32_t claimed;     /* content length as the length octets say */
     struct trawl_buf c;   /* the content (clamped to the parent; its own latch is shared) */
 };
 
@@ -45,8 +47,13 @@ static inline bool der_is_ctx(const struct der *e, uint32_t t)
 {
     return e->cls == DER_CONTEXT && e->tag == t;
 }
-/* Offset just after the element in its parent. */
-static inline uint32_t der_end(const struct der *e) { return e->off + e->hdr + e->len; }
+/* Offset just after the element in its parent (past the parent's end when the element
+ * claims more than the parent holds: a loop over the parent ends there). */
+static inline uint32_t der_end(const struct der *e)
+{
+    uint64_t end = (uint64_t)e->off + e->hdr + e->claimed;
+    return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+}
 
 /* The element's content as a pointer to all its bytes, or NULL (latched) when not all are
  * present (a snaplen cut). */
@@ -54,9 +61,10 @@ const uint8_t *der_bytes(const struct der *e);
 /* Count the elements directly inside a constructed element's content (stops at the first
  * that cannot be read; never latches). */
 uint32_t der_count(const struct der *e);
-/* OID content to dotted text ("1.2.840.113549.1.1.11"); false on a bad encoding (empty, a
- * last byte with the continuation bit, an arc over 64 bits). */
-bool der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap);
+/* OID content to dotted text ("1.2.840.113549.1.1.11"): 1; 2 when a last arc was left open
+ * (its bytes are dropped, the rest is shown: a malformed OID); 0 when nothing can be shown
+ * (empty, an arc over 64 bits, no room). */
+int der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap);
 /* INTEGER content as int64 when it fits (1..8 bytes); false otherwise. */
 bool der_int64(const uint8_t *p, uint32_t n, int64_t *v);
 /* UTCTime / GeneralizedTime content to ns since the epoch (UTC); false when it does not parse,

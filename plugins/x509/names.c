@@ -152,7 +152,7 @@ bool x509_name_rfc2253(const struct der *name, char *out, size_t cap)
             const uint8_t *tp, *vp;
             if (!der_read(&atv.c, 0, &t) || !der_read(&atv.c, der_end(&t), &v)) return false;
             if (!(tp = der_bytes(&t)) || !(vp = der_bytes(&v))) return false;
-            if (!der_oid_text(tp, t.len, oid, sizeof oid)) return false;
+            if (der_oid_text(tp, t.len, oid, sizeof oid) != 1) return false;
             if (!first) sb_c(&s, '+');
             first = false;
             const char *sn = x509_attr_short(oid);

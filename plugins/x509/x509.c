@@ -134,7 +134,36 @@ struct x509_state {
 struct walk {
     struct trawl_packet *pkt;
     struct x509_info *in;     /* NULL when nobody wants the record */
+    bool stop;                /* the rest is not read (tshark's exception) */
+    bool fenced;              /* only [fence_lo, fence_hi) may still be read */
+    uint32_t fence_lo, fence_hi;
 };
+
+/* Read an element for the walk, as tshark's BER reader goes:
+ *  - a wrong type is a soft error: marked, skipped, its siblings read;
+ *  - bytes that are missing (a snaplen cut, a header past the end) end the whole walk;
+ *  - an element that claims more than its parent holds is read cut at the parent's end, then
+ *    the walk ends (tshark shows what is inside, then throws): from there on only reads inside
+ *    that element's bytes are allowed. */
+static bool rd(struct walk *w, const struct trawl_buf *b, uint32_t off, struct der *e)
+{
+    if (w->stop) return false;
+    uint64_t at = (uint64_t)b->base + off;
+    if (w->fenced && (at < w->fence_lo || at >= w->fence_hi)) {
+        w->stop = true;
+        return false;
+    }
+    if (!der_read(b, off, e)) {
+        w->stop = true;
+        return false;
+    }
+    if (e->claimed > e->len) {
+        w->fenced = true;
+        w->fence_lo = e->c.base;
+        w->fence_hi = e->c.base + e->len;
+    }
+    return true;
+}
 
 /* ---- values ---------------------------------------------------------------------------- */
 
@@ -146,7 +175,9 @@ static bool oid_of(const struct der *e, char *out, size_t cap)
     if (!der_is(e, DER_OID) || e->cons) { mark(e); return false; }
     const uint8_t *p = der_bytes(e);
     if (!p) return false;
-    if (!der_oid_text(p, e->len, out, cap)) { mark(e); return false; }
+    int r = der_oid_text(p, e->len, out, cap);
+    if (r != 1) mark(e);
+    if (!r) return false;
     return true;
 }
 
@@ -238,7 +269,7 @@ static bool int_of(const struct der *e, int64_t *v)
 }
 
 /* Loop over the elements inside constructed element E: `for (ITER(x, E)) { ... }`. */
-#define EACH(x, E) uint32_t x##_off = 0; x##_off < (E)->c.len && der_read(&(E)->c, x##_off, &x); \
+#define EACH(x, E) uint32_t x##_off = 0; x##_off < (E)->c.len && rd(w, &(E)->c, x##_off, &x); \
                    x##_off = der_end(&x)
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -300,10 +331,9 @@ static void walk_name(struct walk *w, const struct der *name, unsigned seq_idx)
             trawl_tree_push(w->pkt, IF_ATV);
             struct der t, v;
             char oid[256];
-            bool ok = der_read(&atv.c, 0, &t) && add_oid(w, IF_OID, &t, oid, sizeof oid);
-            if (ok && der_read(&atv.c, der_end(&t), &v)) walk_attr_value(w, oid, &v);
+            bool ok = rd(w, &atv.c, 0, &t) && add_oid(w, IF_OID, &t, oid, sizeof oid);
+            if (ok && rd(w, &atv.c, der_end(&t), &v)) walk_attr_value(w, oid, &v);
             trawl_tree_pop(w->pkt);
-            if (!ok) return;
         }
     }
 }
@@ -332,7 +362,7 @@ static void walk_gname(struct walk *w, const struct der *g, bool choice, bool sa
     switch (g->tag) {
     case 0:
         trawl_tree_push(w->pkt, CE_OTHERNAME);
-        if (g->cons && der_read(&g->c, 0, &x)) add_oid(w, CE_TYPE_ID, &x, NULL, 0);
+        if (g->cons && rd(w, &g->c, 0, &x)) add_oid(w, CE_TYPE_ID, &x, NULL, 0);
         trawl_tree_pop(w->pkt);
         break;
     case 1:
@@ -347,7 +377,7 @@ static void walk_gname(struct walk *w, const struct der *g, bool choice, bool sa
     case 4:
         if (!g->cons) { mark(g); break; }
         trawl_add_uint(w->pkt, CE_DIRNAME, 0);
-        if (der_read(&g->c, 0, &x)) walk_name(w, &x, IF_RDNSEQ);
+        if (rd(w, &g->c, 0, &x)) walk_name(w, &x, IF_RDNSEQ);
         break;
     case 5: trawl_tree_push(w->pkt, CE_EDIPARTY); trawl_tree_pop(w->pkt); break;
     case 6:
@@ -370,8 +400,9 @@ static void walk_gname(struct walk *w, const struct der *g, bool choice, bool sa
         const uint8_t *p = g->cons ? NULL : der_bytes(g);
         if (g->cons) mark(g);
         if (!p) break;
-        if (der_oid_text(p, g->len, oid, sizeof oid)) trawl_add_stringf(w->pkt, CE_REGID, "%s", oid);
-        else mark(g);
+        int r = der_oid_text(p, g->len, oid, sizeof oid);
+        if (r) trawl_add_stringf(w->pkt, CE_REGID, "%s", oid);
+        if (r != 1) mark(g);
         break;
     }
     }
@@ -460,7 +491,7 @@ static void ext_crldp(struct walk *w, const struct der *e)
         for (EACH(x, &dp)) {
             if (der_is_ctx(&x, 0) && x.cons) {
                 struct der n;
-                if (!der_read(&x.c, 0, &n)) break;
+                if (!rd(w, &x.c, 0, &n)) break;
                 if (n.cls != DER_CONTEXT || n.tag > 1 || !n.cons) { mark(&n); break; }
                 trawl_add_uint(w->pkt, CE_DPNAME, n.tag);
                 if (n.tag == 0) walk_gnames(w, &n, CE_FULLNAME, false);
@@ -487,8 +518,8 @@ static void ext_policies(struct walk *w, const struct der *e)
         if (!der_is(&pi, DER_SEQUENCE) || !pi.cons) { mark(&pi); return; }
         trawl_tree_push(w->pkt, CE_POLICYINFO);
         struct der id, qs;
-        if (der_read(&pi.c, 0, &id) && add_oid(w, CE_POLICYID, &id, NULL, 0) &&
-            der_end(&id) < pi.c.len && der_read(&pi.c, der_end(&id), &qs)) {
+        if (rd(w, &pi.c, 0, &id) && add_oid(w, CE_POLICYID, &id, NULL, 0) &&
+            der_end(&id) < pi.c.len && rd(w, &pi.c, der_end(&id), &qs)) {
             if (!der_is(&qs, DER_SEQUENCE) || !qs.cons) mark(&qs);
             else {
                 trawl_add_uint(w->pkt, CE_QUALIFIERS, der_count(&qs));
@@ -497,7 +528,7 @@ static void ext_policies(struct walk *w, const struct der *e)
                     if (!der_is(&q, DER_SEQUENCE) || !q.cons) { mark(&q); break; }
                     trawl_tree_push(w->pkt, CE_QUALIFIERINFO);
                     struct der qid;
-                    if (der_read(&q.c, 0, &qid)) add_oid(w, CE_QUALIFIER_ID, &qid, NULL, 0);
+                    if (rd(w, &q.c, 0, &qid)) add_oid(w, CE_QUALIFIER_ID, &qid, NULL, 0);
                     trawl_tree_pop(w->pkt);
                 }
             }
@@ -522,7 +553,7 @@ static void ext_aia(struct walk *w, const struct der *e)
     for (EACH(ad, e)) {
         if (!der_is(&ad, DER_SEQUENCE) || !ad.cons) { mark(&ad); return; }
         struct der m, loc;
-        if (der_read(&ad.c, 0, &m) && der_read(&ad.c, der_end(&m), &loc)) walk_gname(w, &loc, false, false);
+        if (rd(w, &ad.c, 0, &m) && rd(w, &ad.c, der_end(&m), &loc)) walk_gname(w, &loc, false, false);
     }
 }
 
@@ -547,7 +578,7 @@ static void ext_template(struct walk *w, const struct der *e)
 static void walk_ext_value(struct walk *w, const char *oid, const struct der *os)
 {
     struct der v;
-    if (!os->len || !der_read(&os->c, 0, &v)) return;
+    if (!os->len || !rd(w, &os->c, 0, &v)) return;
     if (!strcmp(oid, "2.5.29.14")) {
         if (!der_is(&v, DER_OCTET_STRING) || v.cons) { mark(&v); return; }
         const uint8_t *p = der_bytes(&v);
@@ -581,10 +612,10 @@ static void walk_extension(struct walk *w, const struct der *ext)
 {
     struct der id, x;
     char oid[256];
-    if (!der_read(&ext->c, 0, &id) || !add_oid(w, AF_EXT_ID, &id, oid, sizeof oid)) return;
+    if (!rd(w, &ext->c, 0, &id) || !add_oid(w, AF_EXT_ID, &id, oid, sizeof oid)) return;
     uint32_t o = der_end(&id);
     if (o >= ext->c.len) { mark(ext); return; }
-    if (!der_read(&ext->c, o, &x)) return;
+    if (!rd(w, &ext->c, o, &x)) return;
     if (der_is(&x, DER_BOOLEAN)) {
         if (x.cons || x.len != 1) { mark(&x); return; }
         const uint8_t *p = der_bytes(&x);
@@ -592,7 +623,7 @@ static void walk_extension(struct walk *w, const struct der *ext)
         trawl_add_bool(w->pkt, AF_CRITICAL, p[0] != 0);
         o = der_end(&x);
         if (o >= ext->c.len) { mark(ext); return; }
-        if (!der_read(&ext->c, o, &x)) return;
+        if (!rd(w, &ext->c, o, &x)) return;
     }
     if (der_is(&x, DER_OCTET_STRING) && !x.cons) walk_ext_value(w, oid, &x);
     else mark(&x);
@@ -617,8 +648,12 @@ static void walk_alg(struct walk *w, unsigned elem, const struct der *a, char *o
 {
     if (!der_is(a, DER_SEQUENCE) || !a->cons) { mark(a); return; }
     trawl_tree_push(w->pkt, elem);
-    struct der id;
-    if (der_read(&a->c, 0, &id)) add_oid(w, AF_ALG_ID, &id, oid, cap);
+    struct der id, params;
+    if (rd(w, &a->c, 0, &id)) {
+        add_oid(w, AF_ALG_ID, &id, oid, cap);
+        /* the parameters are not shown, but read: a lying length there ends the walk */
+        if (der_end(&id) < a->c.len) rd(w, &a->c, der_end(&id), &params);
+    }
     trawl_tree_pop(w->pkt);
 }
 
@@ -663,17 +698,21 @@ static void walk_tbs(struct walk *w, const struct der *tbs)
     if (!der_is(tbs, DER_SEQUENCE) || !tbs->cons) { mark(tbs); return; }
     uint32_t off = 0;
     struct der x;
-    if (!der_read(&tbs->c, off, &x)) return;
+    if (!rd(w, &tbs->c, off, &x)) return;
     if (der_is_ctx(&x, 0) && x.cons) {
         struct der v;
         int64_t n;
-        if (!der_read(&x.c, 0, &v) || !int_of(&v, &n)) return;
-        if (n < 0 || n > UINT32_MAX) mark(&v);
-        else trawl_add_uint(w->pkt, AF_VERSION, (uint64_t)n);
-        in->have_version = true;
-        in->version = n;
+        if (!rd(w, &x.c, 0, &v)) return;
+        /* tshark reads the value whatever its tag says (and flags a wrong one) */
+        const uint8_t *vp = v.cons ? NULL : der_bytes(&v);
+        if (!der_is(&v, DER_INTEGER)) mark(&v);
+        if (vp && der_int64(vp, v.len, &n) && n >= 0 && n <= UINT32_MAX) {
+            trawl_add_uint(w->pkt, AF_VERSION, (uint64_t)n);
+            in->have_version = true;
+            in->version = n;
+        } else mark(&v);
         off = der_end(&x);
-        if (!der_read(&tbs->c, off, &x)) return;
+        if (!rd(w, &tbs->c, off, &x)) return;
     }
     /* serialNumber: the INTEGER's bytes as they are (tshark shows them so) */
     if (!der_is(&x, DER_INTEGER) || x.cons) { mark(&x); return; }
@@ -684,35 +723,35 @@ static void walk_tbs(struct walk *w, const struct der *tbs)
     in->serial_len = x.len;
     if (!x.len) mark(&x);
     /* signature, issuer, validity, subject, subjectPublicKeyInfo */
-    if (!der_read(&tbs->c, off = der_end(&x), &x)) return;
+    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
     char tbs_sig[128];
     walk_alg(w, AF_SIGNATURE, &x, tbs_sig, sizeof tbs_sig);
-    if (!der_read(&tbs->c, off = der_end(&x), &x)) return;
+    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
     if (der_is(&x, DER_SEQUENCE)) trawl_add_uint(w->pkt, AF_ISSUER, 0);
     in->issuer = x;
     in->have_issuer = true;
     walk_name(w, &x, IF_RDNSEQ);
-    if (!der_read(&tbs->c, off = der_end(&x), &x)) return;
+    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
     if (!der_is(&x, DER_SEQUENCE) || !x.cons) { mark(&x); return; }
     trawl_tree_push(w->pkt, AF_VALIDITY);
     struct der t;
-    if (der_read(&x.c, 0, &t)) {
+    if (rd(w, &x.c, 0, &t)) {
         walk_time(w, AF_NOT_BEFORE, &t, &in->have_nb, &in->not_before);
-        if (der_read(&x.c, der_end(&t), &t)) walk_time(w, AF_NOT_AFTER, &t, &in->have_na, &in->not_after);
+        if (rd(w, &x.c, der_end(&t), &t)) walk_time(w, AF_NOT_AFTER, &t, &in->have_na, &in->not_after);
     }
     trawl_tree_pop(w->pkt);
-    if (!der_read(&tbs->c, off = der_end(&x), &x)) return;
+    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
     if (der_is(&x, DER_SEQUENCE)) trawl_add_uint(w->pkt, AF_SUBJECT, 0);
     in->subject = x;
     in->have_subject = true;
     walk_name(w, &x, AF_RDNSEQ);
-    if (!der_read(&tbs->c, off = der_end(&x), &x)) return;
+    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
     if (!der_is(&x, DER_SEQUENCE) || !x.cons) { mark(&x); return; }
     trawl_tree_push(w->pkt, AF_SPKI);
     struct der a, k;
-    if (der_read(&x.c, 0, &a)) {
+    if (rd(w, &x.c, 0, &a)) {
         walk_alg(w, AF_ALGORITHM, &a, in->key_alg, sizeof in->key_alg);
-        if (der_read(&x.c, der_end(&a), &k)) {
+        if (rd(w, &x.c, der_end(&a), &k)) {
             if (der_is(&k, DER_BIT_STRING)) add_bits(w, AF_SPK, &k);
             else mark(&k);
         }
@@ -720,13 +759,13 @@ static void walk_tbs(struct walk *w, const struct der *tbs)
     trawl_tree_pop(w->pkt);
     /* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions: in that order, each optional */
     unsigned last = 0;
-    for (off = der_end(&x); off < tbs->c.len && der_read(&tbs->c, off, &x); off = der_end(&x)) {
+    for (off = der_end(&x); off < tbs->c.len && rd(w, &tbs->c, off, &x); off = der_end(&x)) {
         if (x.cls != DER_CONTEXT || x.tag < 1 || x.tag > 3 || x.tag <= last) { mark(&x); return; }
         last = x.tag;
         if (x.tag == 3) {
             struct der exts;
             if (!x.cons) { mark(&x); return; }
-            if (der_read(&x.c, 0, &exts)) walk_extensions(w, &exts);
+            if (rd(w, &x.c, 0, &exts)) walk_extensions(w, &exts);
         } else {
             add_bits(w, x.tag == 1 ? AF_ISSUER_UID : AF_SUBJECT_UID, &x);
         }
@@ -739,37 +778,38 @@ static int x509_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     uint32_t len = trawl_buf_len(b);
     if (!len) return 0;
     unsigned hints = trawl_packet_hints(pkt);
-    struct walk w = { pkt, NULL };
+    struct walk ws = { pkt, NULL, false, false, 0, 0 }, *w = &ws;
     if (trawl_record_wanted(pkt, st->rec)) {
-        w.in = trawl_packet_alloc(pkt, sizeof *w.in);
-        if (w.in) memset(w.in, 0, sizeof *w.in);
+        w->in = trawl_packet_alloc(pkt, sizeof *w->in);
+        if (w->in) memset(w->in, 0, sizeof *w->in);
     }
     struct der cert, tbs, x;
-    if (!der_read(b, 0, &cert)) return (int)len;
+    if (!rd(w, b, 0, &cert)) return (int)len;
     if (!der_is(&cert, DER_SEQUENCE) || !cert.cons) { mark(&cert); return (int)len; }
-    if (w.in && trawl_buf_has(b, 0, der_end(&cert))) {
-        w.in->der = b->data;
-        w.in->der_len = der_end(&cert);
+    if (cert.claimed > cert.len) return (int)len;   /* longer than the bytes given: tshark shows nothing */
+    if (w->in && trawl_buf_has(b, 0, der_end(&cert))) {
+        w->in->der = b->data;
+        w->in->der_len = der_end(&cert);
     }
-    if (der_read(&cert.c, 0, &tbs)) {
+    if (rd(w, &cert.c, 0, &tbs)) {
         if (tbs.cons) trawl_tree_push(pkt, AF_SIGNED_CERT);
-        walk_tbs(&w, &tbs);
+        walk_tbs(w, &tbs);
         if (tbs.cons) trawl_tree_pop(pkt);
-        if (der_read(&cert.c, der_end(&tbs), &x)) {
-            char *sig = w.in ? w.in->sig_alg : NULL;
+        if (rd(w, &cert.c, der_end(&tbs), &x)) {
+            char *sig = w->in ? w->in->sig_alg : NULL;
             char tmp[128];
-            walk_alg(&w, AF_ALG_IDENT, &x, sig ? sig : tmp, sizeof tmp);
+            walk_alg(w, AF_ALG_IDENT, &x, sig ? sig : tmp, sizeof tmp);
             struct der s;
-            if (der_read(&cert.c, der_end(&x), &s)) {
-                if (der_is(&s, DER_BIT_STRING)) add_bits(&w, AF_ENCRYPTED, &s);
+            if (rd(w, &cert.c, der_end(&x), &s)) {
+                if (der_is(&s, DER_BIT_STRING)) add_bits(w, AF_ENCRYPTED, &s);
                 else mark(&s);
             }
         }
     }
-    if (w.in && w.in->have_subject) {
-        if (hints & X509_HINT_END_ENTITY) w.in->host_cert = true;
-        if (hints & X509_HINT_FROM_CLIENT) w.in->client_cert = true;
-        x509_record(pkt, st->rec, w.in);
+    if (w->in && w->in->have_subject) {
+        if (hints & X509_HINT_END_ENTITY) w->in->host_cert = true;
+        if (hints & X509_HINT_FROM_CLIENT) w->in->client_cert = true;
+        x509_record(pkt, st->rec, w->in);
     }
     return (int)len;
 }
