@@ -587,6 +587,31 @@ static void test_damaged_generated(void)
     REC_IS(t, 1, "certificate.sig_alg", "");
     REC_IS(t, 1, "san.dns", "a.example.com,b.example.com");
     REC_IS(t, 1, "certificate.not_valid_after", "Jan  2, 2025 03:04:05.000000000 UTC");
+    /* a length past its parent (tshark: what is inside is shown, cut at the parent's end, then
+     * an exception ends the certificate): the issuer's O=O+P SET made 2 bytes shorter than the
+     * SEQUENCE inside it */
+    memcpy(buf, der, n);
+    static const uint8_t o_rdn[] = { 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x13, 0x03, 'O', '+', 'P' };
+    uint8_t *hit = memmem(buf, n, o_rdn, sizeof o_rdn);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
+    hit[1] = 0x0a;
+    feed(t, buf, n, 0);
+    CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    FIELD_IS(t, "x509sat.uTF8String", "dam\"aged");
+    FIELD_IS(t, "x509sat.printableString", "O");
+    FIELD_IS(t, "x509if.rdnSequence", "3");   /* the bytes left in the Name count as a third, as tshark counts */
+    FIELD_IS(t, "x509if.RDNSequence_item", "1,1");
+    FIELD_IS(t, "x509af.subject", "");
+    FIELD_IS(t, "x509ce.dNSName", "");
+    CU_ASSERT_EQUAL(trawl_test_record_count(t, "x509"), 2);   /* no subject: no record */
+    /* a wrong type is skipped, its siblings read: the version [0] holding a non-INTEGER */
+    memcpy(buf, der, n);
+    CU_ASSERT_EQUAL(buf[8], 0xa0);
+    buf[10] = 0x4c;   /* a0 03 02 01 02 -> a0 03 4c 01 02 */
+    feed(t, buf, n, 0);
+    CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    FIELD_IS(t, "x509af.version", "2");
+    FIELD_IS(t, "x509ce.dNSName", "a.example.com,b.example.com");
     th_free(t);
     free(buf);
     free(der);
