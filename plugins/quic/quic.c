@@ -194,7 +194,6 @@ static enum trawl_heur_result quic_probe(const struct trawl_buf *b, void *state)
     if (h.type == QT_RETRY) return len - h.pn_off >= 16 ? TRAWL_HEUR_MINE : TRAWL_HEUR_NOT_MINE;
     /* A packet number (1..4) and a 16-byte tag at least, inside the datagram. */
     if (h.length < 1 + 16 || h.length > len - h.pn_off) return TRAWL_HEUR_NOT_MINE;
-    if (h.type == QT_INITIAL && h.dcil < 8 && !(b0 & 0x40) && h.version == QUIC_V1) return TRAWL_HEUR_NOT_MINE;
     return TRAWL_HEUR_MINE;
 }
 
@@ -526,7 +525,11 @@ static int quic_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     uint8_t b0 = b->data[0];
     struct quic_flow *fs = f ? trawl_flow_state_peek(f, st->proto) : NULL;
     if (!(b0 & 0x80)) {
-        if (!fs || !fs->seen) return 0;          /* not a flow we know as QUIC */
+        /* A short header: in a flow known as QUIC, or on QUIC's port with the fixed bit set,
+         * room for a packet number and a tag (a capture that began after the handshake). */
+        if ((!fs || !fs->seen) && !(f && (b0 & 0x40) && trawl_buf_len(b) >= 1 + 1 + 16 &&
+                                     (trawl_flow_info(f)->orig_port == 443 || trawl_flow_info(f)->resp_port == 443)))
+            return 0;
     } else if (!fs || !fs->seen) {
         if (!trawl_buf_has(b, 0, 5)) return 0;
         uint32_t v = (uint32_t)b->data[1] << 24 | (uint32_t)b->data[2] << 16 | (uint32_t)b->data[3] << 8 | b->data[4];
