@@ -12,7 +12,7 @@
 #define SUITES(X) X(buf) X(loader) X(format) X(capture) X(l2) X(l3l4) X(sinks) \
                   X(engine) X(cli) X(live) X(sdk) X(fuzz_regressions) X(pcapw) X(alloc) X(flow) \
                   X(reasm) X(defrag) X(streams) X(records) X(conn) X(zeek) X(views) X(threads) X(http) X(dns) X(dhcp) X(ssh) X(ntp) \
-                  X(tls) X(x509) X(quic) X(nbns) X(smtp) X(ftp)
+                  X(tls) X(x509) X(quic) X(nbns) X(smtp) X(ftp) X(ndpi)
 #define DECL(name) void test_##name##_register(void) __attribute__((weak));
 SUITES(DECL)
 
