@@ -863,6 +863,36 @@ static void test_oversized_message(void)
     th_free(v.t);
 }
 
+/* STARTTLS: a line protocol (tests/fixtures/fx_starttls.c) hands the stream to tls with
+ * trawl_stream_switch, as SMTP, FTP or IMAP plugins do; tls starts on the next bytes. */
+static void test_starttls_switch(void)
+{
+    char so[1100];
+    const char *b = getenv("TRAWL_BUILD");
+    snprintf(so, sizeof so, "%.1024s/tests/fixtures/fx_starttls.so", b && *b ? b : "build");
+    FILE *f = fopen(so, "rb");
+    if (!f) { CU_FAIL("fx_starttls.so not built (make BUILD=... the fixtures)"); return; }
+    fclose(f);
+    const char *dirs[] = { th_plugin_dir(), so, NULL };
+    struct th *t = trawl_test_new_opts(dirs, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    struct conv v = conv_on(t, 7779);
+    data(&v, 1, "220 hello\r\n", 11);
+    data(&v, 0, "STARTTLS\r\n", 10);
+    data(&v, 1, "220 GO AHEAD\r\n", 14);
+    CU_ASSERT(strncmp(th_field(t, "fxstarttls.line"), "220 GO AHEAD", 12) == 0);
+    struct bb ch;
+    simple_ch(&ch, "mail.example");
+    data(&v, 0, ch.b, ch.n);
+    CU_ASSERT_STRING_EQUAL(th_layers(t), "eth:ip:tcp:tls");
+    FIELD_IS(t, "tls.handshake.extensions_server_name", "mail.example");
+    th_finish(t);
+    CU_ASSERT_EQUAL(trawl_test_record_count(t, "ssl"), 1);
+    REC_IS(t, 0, "server_name", "mail.example");
+    REC_IS(t, 0, "id.resp_p", "7779");
+    th_free(t);
+}
+
 /* The tls-handshake entry (QUIC's contract), reached here by decode-as on UDP. */
 static void test_handshake_entry(void)
 {
@@ -929,5 +959,6 @@ void test_tls_register(void)
     CU_add_test(s, "resumed and established (Zeek's rules)", test_resumption);
     CU_add_test(s, "records and messages cut across segments", test_records_across_segments);
     CU_add_test(s, "a handshake message past the 256 KiB cap", test_oversized_message);
+    CU_add_test(s, "STARTTLS: tls after trawl_stream_switch", test_starttls_switch);
     CU_add_test(s, "tls-handshake entry (decode-as on UDP)", test_handshake_entry);
 }
