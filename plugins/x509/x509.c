@@ -140,7 +140,8 @@ struct walk {
 };
 
 /* Read an element for the walk, as tshark's BER reader goes:
- *  - a wrong type is a soft error: marked, skipped, its siblings read;
+ *  - a wrong type, or a mandatory element missing at its parent's end, is a soft error:
+ *    marked, skipped, the siblings read;
  *  - bytes that are missing (a snaplen cut, a header past the end) end the whole walk;
  *  - an element that claims more than its parent holds is read cut at the parent's end, then
  *    the walk ends (tshark shows what is inside, then throws): from there on only reads inside
@@ -148,6 +149,11 @@ struct walk {
 static bool rd(struct walk *w, const struct trawl_buf *b, uint32_t off, struct der *e)
 {
     if (w->stop) return false;
+    if (off >= trawl_buf_len(b)) {
+        /* a mandatory element missing at its parent's end: marked, the walk goes on */
+        trawl_buf_mark_malformed(b);
+        return false;
+    }
     uint64_t at = (uint64_t)b->base + off;
     if (w->fenced && (at < w->fence_lo || at >= w->fence_hi)) {
         w->stop = true;
@@ -666,12 +672,13 @@ static void walk_time(struct walk *w, unsigned choice_idx, const struct der *t, 
         int64_t v;
         bool range;
         if (der_time(p, t->len, false, &v, &range)) {
-            /* tshark: "YYYY-MM-DD hh:mm:ss (UTC)" (YY < 50: 20YY) */
+            /* tshark: "YYYY-MM-DD hh:mm[:ss] (UTC[+-hhmm])" (YY < 50: 20YY) */
             const char *cc = p[0] < '5' ? "20" : "19";
-            if (t->len >= 13 && p[12] == 'Z')
-                trawl_add_stringf(w->pkt, AF_UTCTIME, "%s%.2s-%.2s-%.2s %.2s:%.2s:%.2s (UTC)", cc,
-                                  p, p + 2, p + 4, p + 6, p + 8, p + 10);
-            else trawl_add_string(w->pkt, AF_UTCTIME, (const char *)p, t->len);
+            bool secs = t->len == 13 || t->len == 17;
+            const uint8_t *z = p + (secs ? 12 : 10);
+            trawl_add_stringf(w->pkt, AF_UTCTIME, "%s%.2s-%.2s-%.2s %.2s:%.2s%s%.*s (UTC%.*s)", cc,
+                              p, p + 2, p + 4, p + 6, p + 8, secs ? ":" : "", secs ? 2 : 0,
+                              (const char *)p + 10, *z == 'Z' ? 0 : 5, (const char *)z);
             *have = true;
             *ns = v;
         } else {

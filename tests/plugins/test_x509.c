@@ -541,6 +541,22 @@ static void test_malformed(void)
     }
     feed(t, bomb, bl, 0);
     CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    /* UTCTime without seconds, with an offset, and not a time (tshark's texts); the
+     * certificate ends after its validity */
+    static const uint8_t times[] = {
+        0x30, 0x29, 0x30, 0x27, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00, 0x30, 0x1e,
+        0x17, 0x0f, '2', '4', '0', '1', '0', '2', '0', '3', '0', '4', '-', '0', '5', '3', '0',
+        0x17, 0x0b, '2', '4', '0', '1', '0', '2', '0', '3', '0', '4', 'Z',
+    };
+    feed(t, times, sizeof times, 0);
+    FIELD_IS(t, "x509af.utcTime", "2024-01-02 03:04 (UTC-0530),2024-01-02 03:04 (UTC)");
+    FIELD_IS(t, "x509af.serialNumber", "01");
+    CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    uint8_t bad[sizeof times];
+    memcpy(bad, times, sizeof bad);
+    bad[sizeof bad - 2] = 'a';
+    feed(t, bad, sizeof bad, 0);
+    FIELD_IS(t, "x509af.utcTime", "2024-01-02 03:04 (UTC-0530),240102030aZ");
     /* garbage: not a SEQUENCE */
     static const uint8_t junk[] = { 0x04, 0x02, 0x41, 0x42 };
     feed(t, junk, sizeof junk, 0);
