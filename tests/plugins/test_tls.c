@@ -349,6 +349,27 @@ static void test_ja4_ndpi_departures(void)
     FIELD_IS(t, "tls.handshake.ja3_full", "769,4-5-47-51-50-10-22-19-9-21-18-3-8-20-17,,,");
     FIELD_IS(t, "tls.handshake.ja4", "t10i150000_e2ff6cb279ee_000000000000");      /* nDPI: t10d..._e3b0c44298fc */
     th_free(t);
+
+    /* QUIC (through the quic plugin and tls-handshake, when quic is built): nDPI writes "h0"
+     * for the ALPN value "h3"; the rest agrees. */
+    char so[1100];
+    snprintf(so, sizeof so, "%.1024s/quic.so", th_plugin_dir());
+    FILE *f = fopen(so, "rb");
+    if (!f) return;
+    fclose(f);
+    t = start();
+    p = pc_open("quic-v1-google-meet.pcapng");
+    pc_rest(t, &p);
+    th_finish(t);
+    bool found = false;
+    for (unsigned i = 0; i < trawl_test_record_count(t, "ssl"); i++) {
+        if (strcmp(trawl_test_record_value(t, "ssl", i, "transport"), "quic")) continue;
+        REC_IS(t, i, "ja4", "q13d0311h3_55b375c5d22e_5a1f323ef56d");                 /* nDPI: ...h0_... */
+        REC_IS(t, i, "server_name", "meet.google.com");
+        found = true;
+    }
+    CU_ASSERT(found);
+    th_free(t);
 }
 
 static void test_rawip_codm_and_corrupt(void)
