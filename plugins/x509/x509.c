@@ -244,7 +244,42 @@ static void add_text(struct walk *w, unsigned idx, const struct der *e)
         trawl_add_string(w->pkt, idx, o, (uint32_t)k);
         return;
     }
-    trawl_add_string(w->pkt, idx, (const char *)p, n);
+    /* 8-bit strings as tshark 4.0 decodes them: UTF8String as UTF-8 with each maximal invalid
+     * subsequence replaced by U+FFFD (Unicode's rule); the ASCII types (Printable, IA5,
+     * Visible, Numeric, ...) with each byte >= 0x80 as U+FFFD; TeletexString as its bytes */
+    uint32_t i = 0;
+    while (i < n && p[i] < 0x80) i++;
+    if (i == n || (e->cls == DER_UNIVERSAL && e->tag == DER_TELETEX)) {
+        trawl_add_string(w->pkt, idx, (const char *)p, n);
+        return;
+    }
+    char *o = trawl_packet_alloc(w->pkt, (size_t)n * 3 + 4);
+    if (!o) return;
+    memcpy(o, p, i);
+    size_t k = i;
+    bool utf8 = e->cls == DER_UNIVERSAL && e->tag == DER_UTF8;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c < 0x80) { o[k++] = (char)c; i++; continue; }
+        if (!utf8) { k += put_utf8(o + k, 0xfffd); i++; continue; }
+        /* the sequence's length and the range its second byte must be in */
+        unsigned len = 0;
+        uint8_t lo = 0x80, hi = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf) len = 2;
+        else if (c >= 0xe0 && c <= 0xef) { len = 3; if (c == 0xe0) lo = 0xa0; if (c == 0xed) hi = 0x9f; }
+        else if (c >= 0xf0 && c <= 0xf4) { len = 4; if (c == 0xf0) lo = 0x90; if (c == 0xf4) hi = 0x8f; }
+        unsigned got = 1;
+        if (len) {
+            while (got < len && i + got < n) {
+                uint8_t b = p[i + got];
+                if (got == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) break;
+                got++;
+            }
+        }
+        if (len && got == len) { memcpy(o + k, p + i, len); k += len; i += len; }
+        else { k += put_utf8(o + k, 0xfffd); i += got; }
+    }
+    trawl_add_string(w->pkt, idx, o, (uint32_t)k);
 }
 
 /* BIT STRING content without its unused-bits octet. */

@@ -337,6 +337,45 @@ static void test_generated_ec_strings(void)
     free(der);
 }
 
+/* ---- generated: bytes that are not text ----------------------------------------------------- */
+
+/* tshark 4.0 decodes UTF8String as UTF-8 with each maximal invalid subsequence as U+FFFD, and
+ * the ASCII string types with each byte >= 0x80 as U+FFFD (checked with tshark on the same
+ * bytes). */
+static void replace_all(uint8_t *p, size_t n, const char *from, const char *to)
+{
+    size_t l = strlen(from);
+    for (uint8_t *q = p; (q = memmem(q, n - (size_t)(q - p), from, l)); q += l) memcpy(q, to, l);
+}
+
+static void test_generated_bad_bytes(void)
+{
+    static const uint8_t serial[1] = { 0x07 };
+    const struct rdn subj[] = {
+        { "2.5.4.3", V_ASN1_UTF8STRING, "U12345678901", -1 },
+        { "2.5.4.10", V_ASN1_PRINTABLESTRING, "P12", -1 },
+        { "1.2.840.113549.1.9.1", V_ASN1_IA5STRING, "m1@x", -1 },
+        { NULL, 0, NULL, 0 },
+    };
+    const struct spec s = { KEY_EC256, 2, serial, 1, false, subj, NULL, "240102030405Z", "250102030405Z", NULL };
+    size_t n;
+    uint8_t *der = make_cert(&s, &n);
+    /* libcrypto will not sign such names: the bytes are put in afterwards (same lengths) */
+    replace_all(der, n, "U12345678901", "A\xe9\x80" "A\xed\xa0\x80" "B\xe2\x82" "CD");
+    replace_all(der, n, "P12", "P\xffQ");
+    replace_all(der, n, "m1@x", "m\xe9@x");
+    struct th *t = start();
+    feed(t, der, n, 0);
+    CU_ASSERT_EQUAL(th_errors(t), 0);
+#define FFFD "\xef\xbf\xbd"
+    FIELD_IS(t, "x509sat.uTF8String", "A" FFFD "A" FFFD FFFD FFFD "B" FFFD "CD,A" FFFD "A" FFFD FFFD FFFD "B" FFFD "CD");
+    FIELD_IS(t, "x509sat.printableString", "P" FFFD "Q,P" FFFD "Q");
+    FIELD_IS(t, "x509sat.IA5String", "m" FFFD "@x,m" FFFD "@x");
+#undef FFFD
+    th_free(t);
+    free(der);
+}
+
 /* ---- generated: v1, EC P-384, no extensions; the hints -------------------------------------- */
 
 static void test_generated_v1(void)
@@ -639,6 +678,7 @@ void test_x509_register(void)
     CU_pSuite s = CU_add_suite("x509", NULL, NULL);
     CU_add_test(s, "generated: RSA v3, every SAN kind, critical, huge and unknown extensions", test_generated_rsa);
     CU_add_test(s, "generated: EC, BMP/Universal/Teletex/IA5/empty strings, unknown types, negative serial", test_generated_ec_strings);
+    CU_add_test(s, "generated: invalid UTF-8 and non-ASCII bytes in ASCII strings", test_generated_bad_bytes);
     CU_add_test(s, "generated: v1, EC P-384, no extensions, valid to 9999", test_generated_v1);
     CU_add_test(s, "capture: self-signed ntop.org certificate, and every snaplen cut", test_capture_selfsigned);
     CU_add_test(s, "capture: tls10-cert-rdn's 46-RDN certificate", test_capture_rdn);
