@@ -821,9 +821,10 @@ static int x509_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (!len) return 0;
     unsigned hints = trawl_packet_hints(pkt);
     struct walk ws = { pkt, NULL, false, false, 0, 0 }, *w = &ws;
+    struct x509_info info;   /* what the record needs; its values are copied by the record */
     if (trawl_record_wanted(pkt, st->rec)) {
-        w->in = trawl_packet_alloc(pkt, sizeof *w->in);
-        if (w->in) memset(w->in, 0, sizeof *w->in);
+        memset(&info, 0, sizeof info);
+        w->in = &info;
     }
     struct der cert, tbs, x;
     if (!rd(w, b, 0, &cert)) return (int)len;
