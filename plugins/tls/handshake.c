@@ -310,6 +310,20 @@ static void extensions(struct trawl_packet *pkt, struct tls_flow *fs, struct tra
 
 /* ---- hellos --------------------------------------------------------------------------------- */
 
+/* The random, and tshark's split of it: a 4-byte time and 28 bytes. */
+static void add_random_parts(struct trawl_packet *pkt, const uint8_t *rnd)
+{
+    uint32_t secs = (uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 | (uint32_t)rnd[2] << 8 | rnd[3];
+    trawl_add_time(pkt, F_RANDOM_TIME, (int64_t)secs * 1000000000);
+    trawl_add_bytes(pkt, F_RANDOM_BYTES, rnd + 4, 28);
+}
+
+static void add_random(struct trawl_packet *pkt, const uint8_t *rnd)
+{
+    trawl_add_bytes(pkt, F_RANDOM, rnd, 32);
+    add_random_parts(pkt, rnd);
+}
+
 static void client_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct trawl_buf *m)
 {
     struct tls_hello h;
@@ -318,7 +332,7 @@ static void client_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct t
     const uint8_t *rnd = trawl_buf_ptr(m, 2, 32);
     if (!rnd) return;
     trawl_add_uint(pkt, F_HS_VERSION, ver);
-    trawl_add_bytes(pkt, F_RANDOM, rnd, 32);
+    add_random(pkt, rnd);
     uint8_t sl = trawl_buf_u8(m, 34);
     if (!trawl_buf_ok(m)) return;
     trawl_add_uint(pkt, F_SID_LEN, sl);
@@ -397,13 +411,15 @@ static void server_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct t
         fs->version = h.has_sv && h.max_sv ? h.max_sv : ver;
         fs->cipher = cs;
         /* Zeek: the session id echoed (not for TLS 1.3, whose legacy id is always echoed). */
-        if (fs->version != 0x0304 && sl && fs->ch_sid_len == sl && !memcmp(fs->ch_sid, sid, sl)) {
+        if (!tls_is_13(fs->version) && sl && fs->ch_sid_len == sl && !memcmp(fs->ch_sid, sid, sl)) {
             bool zero = true;
             for (unsigned i = 0; i < sl; i++) zero &= sid[i] == 0;
             if (!zero) fs->resumed = true;
         }
-        if (fs->version == 0x0304) fs->d[0].enc13 = fs->d[1].enc13 = true;
+        if (tls_is_13(fs->version)) fs->d[0].enc13 = fs->d[1].enc13 = true;
     }
+    /* tshark splits the random into a time and bytes unless the server chose TLS 1.3 */
+    if (!tls_is_13(h.has_sv && h.max_sv ? h.max_sv : ver)) add_random_parts(pkt, rnd);
     if (!trawl_buf_ok(m)) return;
     h.version = ver;
     h.cipher = cs;
@@ -417,7 +433,7 @@ static void certificate(struct trawl_packet *pkt, const struct tls_state *st, st
                         struct trawl_buf *m)
 {
     uint32_t off = 0;
-    bool v13 = fs->version == 0x0304;
+    bool v13 = tls_is_13(fs->version);
     if (v13) {
         uint8_t cl = trawl_buf_u8(m, 0);
         if (!trawl_buf_ok(m)) return;
@@ -540,7 +556,7 @@ static void client_key_exchange(struct trawl_packet *pkt, struct tls_flow *fs, s
 
 static void certificate_request(struct trawl_packet *pkt, struct tls_flow *fs, struct trawl_buf *m)
 {
-    if (fs->version == 0x0304) return;            /* encrypted in TLS 1.3 */
+    if (tls_is_13(fs->version)) return;           /* encrypted in TLS 1.3 */
     uint8_t nt = trawl_buf_u8(m, 0);
     if (!trawl_buf_ok(m)) return;
     trawl_add_uint(pkt, F_CERT_TYPES_COUNT, nt);
@@ -565,7 +581,7 @@ static void new_session_ticket(struct trawl_packet *pkt, struct tls_flow *fs, st
     if (!trawl_buf_ok(m)) return;
     trawl_add_uint(pkt, F_TICKET_LIFETIME, life);
     uint32_t off = 4;
-    if (fs->version == 0x0304) {
+    if (tls_is_13(fs->version)) {
         uint32_t age = trawl_buf_u32be(m, 4);
         if (!trawl_buf_ok(m)) return;
         trawl_add_uint(pkt, F_TICKET_AGE_ADD, age);

@@ -302,7 +302,7 @@ static void one_record(struct trawl_packet *pkt, const struct tls_state *st, str
         trawl_tree_pop(pkt);
         /* Zeek: a client that offered a session ticket and switches before any key exchange
          * resumed the session. */
-        if (dir == TRAWL_DIR_ORIG && fs->ch_ticket && !fs->ckx_seen && fs->version != 0x0304) fs->resumed = true;
+        if (dir == TRAWL_DIR_ORIG && fs->ch_ticket && !fs->ckx_seen && !tls_is_13(fs->version)) fs->resumed = true;
         d->ccs = true;
         info_add(in, "Change Cipher Spec");
         break;

@@ -110,6 +110,9 @@ void tls_handshake(struct trawl_packet *pkt, const struct tls_state *st, struct 
 void tls_handshake_run(struct trawl_packet *pkt, const struct tls_state *st, struct tls_flow *fs,
                        int dir, struct trawl_buf *b);
 bool tls_is_grease(uint32_t v);
+/* TLS 1.3 and its drafts (0x7fxx, Facebook's 0xfb17 and 0xfb1a): the handshake after the
+ * ServerHello is encrypted. */
+static inline bool tls_is_13(uint16_t v) { return v == 0x0304 || (v >> 8) == 0x7f || v == 0xfb17 || v == 0xfb1a; }
 
 /* ja.c: hashes written NUL-terminated into caller's storage. */
 void tls_md5_hex(const char *s, size_t n, char out[33]);

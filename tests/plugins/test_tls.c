@@ -192,6 +192,8 @@ static void test_curl(void)
     CU_ASSERT_EQUAL(th_count(t, "tls.handshake.ciphersuite"), 67);
     CU_ASSERT(strncmp(th_field(t, "tls.handshake.ciphersuite"), "0xcc14,0xcc13,0xcc15,0xc030,", 28) == 0);
     FIELD_IS(t, "tls.handshake.ja4", "t12d6707h2_2955a3196ffa_c83f907a73d3");       /* nDPI */
+    FIELD_IS(t, "tls.handshake.random_time", "Jan 29, 2003 21:04:45.000000000 UTC");
+    FIELD_IS(t, "tls.handshake.random_bytes", "cc20f6d0e5f7167ab7ee91a800c8ef70c2d624c7c7943a24026d9fbc");
     CU_ASSERT(pc_feed(t, &p, 6));
     FIELD_IS(t, "tls.handshake.type", "2");
     FIELD_IS(t, "tls.handshake.ciphersuite", "0xc02f");
@@ -285,6 +287,7 @@ static void test_tls13_google_chat(void)
     FIELD_IS(t, "tls.handshake.extensions.supported_version", "0x0304");
     FIELD_IS(t, "tls.handshake.ja3s", "eb1d94daa7e0344597e756a1fb6e7054");
     FIELD_IS(t, "tls.handshake.extensions_key_share_group", "29");
+    FIELD_IS(t, "tls.handshake.random_time", "");          /* tshark: not split when TLS 1.3 */
     /* after the ServerHello everything but CCS is encrypted: app data records only */
     FIELD_IS(t, "tls.record.content_type", "22,20");               /* tshark: the rest is cut */
     FIELD_IS(t, "tls.handshake.type", "2");
