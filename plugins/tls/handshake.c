@@ -203,6 +203,11 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
     case 13:
         h->sigs = u16_list(pkt, x, F_SIG_LEN, F_SIGS, F_SIG, &h->nsigs);
         break;
+    case 34: case 50: {                 /* delegated_credentials, signature_algorithms_cert */
+        uint32_t cnt = 0;
+        if (client) u16_list(pkt, x, F_SIG_LEN, F_SIGS, F_SIG, &cnt);
+        break;
+    }
     case 11: {
         uint8_t ll = trawl_buf_u8(x, 0);
         if (!trawl_buf_ok(x)) break;
@@ -273,7 +278,7 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
         break;
     case 0xfe0d: ext_ech(pkt, x, client); break;
     case 23: case 22: case 49: case 18: case 42: case 28: case 27: case 17513: case 13172:
-    case 34: case 50: case 15: case 20: case 19: case 24: case 47:
+    case 15: case 20: case 19: case 24: case 47:
         break;                                 /* known, with no fields of interest here */
     default:
         if (n) {

@@ -14,6 +14,7 @@
 const struct trawl_field_def tls_fields[F_COUNT] = {
     [F_RECORD]        = H("tls.record", "Record Layer", TRAWL_FT_NONE, 0),
     [F_REC_CT]        = { "tls.record.content_type", "Content Type", TRAWL_FT_U8, TRAWL_BASE_DEC, tls_ct_names, 0 },
+    [F_REC_OPAQUE]    = { "tls.record.opaque_type", "Opaque Type", TRAWL_FT_U8, TRAWL_BASE_DEC, tls_ct_names, 0 },
     [F_REC_VERSION]   = { "tls.record.version", "Version", TRAWL_FT_U16, TRAWL_BASE_HEX, tls_version_names, 0 },
     [F_REC_LENGTH]    = H("tls.record.length", "Length", TRAWL_FT_U16, 0),
     [F_APP_DATA]      = H("tls.app_data", "Encrypted Application Data", TRAWL_FT_BYTES, 0),
@@ -293,7 +294,8 @@ static void one_record(struct trawl_packet *pkt, const struct tls_state *st, str
     const uint8_t *body = r + 5;
     bool enc = d->ccs || d->enc13;
     trawl_tree_push(pkt, F_RECORD);
-    trawl_add_uint(pkt, F_REC_CT, ct);
+    /* TLS 1.3's protected records: tshark calls their type "opaque" */
+    trawl_add_uint(pkt, d->enc13 && ct == 23 ? F_REC_OPAQUE : F_REC_CT, ct);
     trawl_add_uint(pkt, F_REC_VERSION, ver);
     trawl_add_uint(pkt, F_REC_LENGTH, len);
     switch (ct) {

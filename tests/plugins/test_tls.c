@@ -283,6 +283,7 @@ static void test_tls13_google_chat(void)
     FIELD_IS(t, "tls.handshake.extensions_server_name", "chat.google.com");
     FIELD_IS(t, "tls.handshake.ja3", "b5001237acdf006056b409cc433726b0");
     FIELD_IS(t, "tls.handshake.ja4", "t13d1715h2_5b57614c22b0_5c2c66f702b0");      /* nDPI */
+    FIELD_IS(t, "tls.handshake.sig_hash_alg_len", "8,22");  /* delegated_credentials, then signature_algorithms */
     CU_ASSERT(pc_feed(t, &p, 6));
     FIELD_IS(t, "tls.handshake.extensions.supported_version", "0x0304");
     FIELD_IS(t, "tls.handshake.ja3s", "eb1d94daa7e0344597e756a1fb6e7054");
@@ -308,6 +309,13 @@ static void test_ech_and_reassemblies(void)
     CU_ASSERT(strstr(th_field(t, "tls.handshake.extension.type"), ",65037,") != NULL);
     FIELD_IS(t, "tls.ech.client_hello_type", "0");
     FIELD_IS(t, "tls.handshake.ja4", "t13d1516h2_8daaf6152771_02713d6af862");      /* nDPI */
+    CU_ASSERT(pc_feed(t, &p, 6));
+    FIELD_IS(t, "tls.record.content_type", "22,20");        /* tshark: the 1.3 record after them */
+    FIELD_IS(t, "tls.record.opaque_type", "23");            /* is "opaque" */
+    CU_ASSERT(pc_feed(t, &p, 9));
+    FIELD_IS(t, "tls.record.content_type", "");
+    FIELD_IS(t, "tls.record.opaque_type", "23,23");
+    FIELD_IS(t, "tls.record.version", "0x0303,0x0303");
     th_free(t);
 
     /* A ClientHello in two TLS records (two reassemblies in tshark's words). */
