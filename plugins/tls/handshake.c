@@ -273,8 +273,13 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
             if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_STATUS_TYPE, t);
         }
         break;
-    case 57: case 0xffa5:
-        trawl_add_uint(pkt, F_QUIC_TP_LEN, n);
+    case 57:
+        break;                          /* RFC 9000 parameters: no length of their own */
+    case 0xffa5:
+        if (n >= 2) {                   /* drafts: a 2-byte length first */
+            uint16_t l = trawl_buf_u16be(x, 0);
+            if (trawl_buf_ok(x) && l == n - 2) trawl_add_uint(pkt, F_QUIC_TP_LEN, l);
+        }
         break;
     case 0xfe0d: ext_ech(pkt, x, client); break;
     case 23: case 22: case 49: case 18: case 42: case 28: case 27: case 17513: case 13172:
@@ -323,11 +328,6 @@ static void add_random_parts(struct trawl_packet *pkt, const uint8_t *rnd)
     trawl_add_bytes(pkt, F_RANDOM_BYTES, rnd + 4, 28);
 }
 
-static void add_random(struct trawl_packet *pkt, const uint8_t *rnd)
-{
-    trawl_add_bytes(pkt, F_RANDOM, rnd, 32);
-    add_random_parts(pkt, rnd);
-}
 
 static void client_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct trawl_buf *m)
 {
@@ -337,7 +337,8 @@ static void client_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct t
     const uint8_t *rnd = trawl_buf_ptr(m, 2, 32);
     if (!rnd) return;
     trawl_add_uint(pkt, F_HS_VERSION, ver);
-    add_random(pkt, rnd);
+    trawl_add_bytes(pkt, F_RANDOM, rnd, 32);
+    if (!fs->quic) add_random_parts(pkt, rnd);   /* tshark: QUIC is TLS 1.3, no time in it */
     uint8_t sl = trawl_buf_u8(m, 34);
     if (!trawl_buf_ok(m)) return;
     trawl_add_uint(pkt, F_SID_LEN, sl);
@@ -424,7 +425,7 @@ static void server_hello(struct trawl_packet *pkt, struct tls_flow *fs, struct t
         if (tls_is_13(fs->version)) fs->d[0].enc13 = fs->d[1].enc13 = true;
     }
     /* tshark splits the random into a time and bytes unless the server chose TLS 1.3 */
-    if (!tls_is_13(h.has_sv && h.max_sv ? h.max_sv : ver)) add_random_parts(pkt, rnd);
+    if (!fs->quic && !tls_is_13(h.has_sv && h.max_sv ? h.max_sv : ver)) add_random_parts(pkt, rnd);
     if (!trawl_buf_ok(m)) return;
     h.version = ver;
     h.cipher = cs;
