@@ -186,9 +186,16 @@ static enum trawl_heur_result quic_probe(const struct trawl_buf *b, void *state)
     if (!peek_long(b, &h)) return TRAWL_HEUR_NOT_MINE;
     uint32_t len = trawl_buf_len(b);
     if (h.version == 0) {
-        /* Version Negotiation: CIDs up to 255 bytes, then at least one 4-byte version. */
+        /* Version Negotiation: CIDs up to 255 bytes, then whole 4-byte versions, one of them
+         * known or a reserved GREASE one (0x?a?a?a?a, RFC 9000 15). */
         uint32_t rest = len - h.pn_off;
-        return rest >= 4 && rest % 4 == 0 ? TRAWL_HEUR_MINE : TRAWL_HEUR_NOT_MINE;
+        if (rest < 4 || rest % 4) return TRAWL_HEUR_NOT_MINE;
+        for (uint32_t off = h.pn_off; trawl_buf_has(b, off, 4); off += 4) {
+            const uint8_t *q = b->data + off;
+            uint32_t v = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+            if (known_version(v) || (v & 0x0f0f0f0fu) == 0x0a0a0a0au) return TRAWL_HEUR_MINE;
+        }
+        return TRAWL_HEUR_NOT_MINE;
     }
     if (!known_version(h.version) || h.dcil > QUIC_CID_MAX || h.scil > QUIC_CID_MAX) return TRAWL_HEUR_NOT_MINE;
     if (h.type == QT_RETRY) return len - h.pn_off >= 16 ? TRAWL_HEUR_MINE : TRAWL_HEUR_NOT_MINE;

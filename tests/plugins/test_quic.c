@@ -782,6 +782,13 @@ static void test_bad_lengths(void)
     FIELD_IS(v.t, "quic.supported_version", "0x00000001,0x6b3343cf,0x1a2a3a4a");
     FIELD_IS(v.t, "quic.scid", "05060708");
     CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    uint8_t vn_unknown[sizeof vn];
+    memcpy(vn_unknown, vn, sizeof vn);
+    memset(vn_unknown + 15, 0x12, 12);               /* no version anyone knows: not QUIC */
+    th_free(v.t);
+    v = conv_new(4433);
+    dgram(&v, 1, vn_unknown, sizeof vn_unknown);
+    CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:udp");
     uint8_t unk[1200];
     memcpy(unk, d, sizeof unk);
     unk[1] = 0x12;                                   /* version 0x12000001 */
