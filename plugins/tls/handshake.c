@@ -122,6 +122,10 @@ static const uint8_t *u16_list(struct trawl_packet *pkt, struct trawl_buf *x, un
         uint16_t v = trawl_buf_u16be(&l, off);
         if (!trawl_buf_ok(&l)) break;
         trawl_add_uint(pkt, f_item, v);
+        if (f_item == F_SIG) {
+            trawl_add_uint(pkt, F_SIG_HASH, v >> 8);
+            trawl_add_uint(pkt, F_SIG_SIG, v & 0xff);
+        }
     }
     trawl_tree_pop(pkt);
     if (ll & 1) trawl_buf_mark_malformed(x);
@@ -186,6 +190,53 @@ static void ext_ech(struct trawl_packet *pkt, struct trawl_buf *x, bool client)
     if (p && trawl_wants(pkt, F_ECH_PAYLOAD)) trawl_add_bytes(pkt, F_ECH_PAYLOAD, p, pl);
 }
 
+/* A list of u8-length strings behind a w-byte length (NPN has no outer length: w 0). */
+static void str_list(struct trawl_packet *pkt, struct trawl_buf *x, int w, unsigned f_outer, unsigned f_len,
+                     unsigned f_str)
+{
+    struct trawl_buf l = *x;
+    if (w) {
+        uint16_t ll = trawl_buf_u16be(x, 0);
+        if (!trawl_buf_ok(x)) return;
+        trawl_add_uint(pkt, f_outer, ll);
+        l = trawl_buf_sub(x, 2, ll);
+    }
+    uint32_t off = 0;
+    while (off < trawl_buf_len(&l) && trawl_buf_ok(&l)) {
+        uint8_t n = trawl_buf_u8(&l, off);
+        if (!trawl_buf_ok(&l)) break;
+        trawl_add_uint(pkt, f_len, n);
+        const uint8_t *p = trawl_buf_ptr(&l, off + 1, n);
+        if (!p) break;
+        trawl_add_string(pkt, f_str, (const char *)p, n);
+        off += 1u + n;
+    }
+}
+
+static void ext_psk_client(struct trawl_packet *pkt, struct trawl_buf *x)
+{
+    uint16_t il = trawl_buf_u16be(x, 0);
+    if (!trawl_buf_ok(x)) return;
+    trawl_add_uint(pkt, F_PSK_IDS_LEN, il);
+    struct trawl_buf l = trawl_buf_sub(x, 2, il);
+    uint32_t off = 0;
+    while (off < trawl_buf_len(&l) && trawl_buf_ok(&l)) {
+        uint16_t n = trawl_buf_u16be(&l, off);
+        if (!trawl_buf_ok(&l)) break;
+        trawl_add_uint(pkt, F_PSK_ID_LEN, n);
+        const uint8_t *p = n ? trawl_buf_ptr(&l, off + 2, n) : NULL;
+        if (n && !p) break;
+        if (p) trawl_add_bytes(pkt, F_PSK_ID, p, n);
+        uint32_t age = trawl_buf_u32be(&l, off + 2u + n);
+        if (!trawl_buf_ok(&l)) break;
+        trawl_add_uint(pkt, F_PSK_AGE, age);
+        off += 6u + n;
+    }
+    if (!trawl_buf_ok(x)) return;
+    uint16_t bl = trawl_buf_u16be(x, 2u + il);
+    if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_PSK_BINDERS_LEN, bl);
+}
+
 static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t type, struct trawl_buf *x,
                      struct tls_hello *h, uint8_t hs, bool hrr)
 {
@@ -247,8 +298,7 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
             uint16_t sel = trawl_buf_u16be(x, 0);
             if (trawl_buf_ok(x)) { trawl_add_uint(pkt, F_PSK_SELECTED, sel); fs->resumed = true; }
         } else if (client) {
-            uint16_t il = trawl_buf_u16be(x, 0);
-            if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_PSK_IDS_LEN, il);
+            ext_psk_client(pkt, x);
         }
         break;
     case 45: {
@@ -270,9 +320,39 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
     case 5:
         if (n) {
             uint8_t t = trawl_buf_u8(x, 0);
-            if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_STATUS_TYPE, t);
+            if (!trawl_buf_ok(x)) break;
+            trawl_add_uint(pkt, F_STATUS_TYPE, t);
+            if (t != 1 || !client) break;          /* OCSP: responder ids, extensions */
+            uint16_t rl = trawl_buf_u16be(x, 1);
+            if (!trawl_buf_ok(x)) break;
+            trawl_add_uint(pkt, F_STATUS_RIDS_LEN, rl);
+            uint16_t el = trawl_buf_u16be(x, 3u + rl);
+            if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_STATUS_EXTS_LEN, el);
         }
         break;
+    case 13172:
+        if (!client) str_list(pkt, x, 0, 0, F_NPN_LEN, F_NPN);
+        break;
+    case 17513:
+        if (client) str_list(pkt, x, 2, F_ALPS_LEN, F_ALPS_STR_LEN, F_ALPS_STR);
+        break;
+    case 27:
+        if (client) {
+            uint8_t ll = trawl_buf_u8(x, 0);
+            if (!trawl_buf_ok(x)) break;
+            trawl_add_uint(pkt, F_CC_ALGS_LEN, ll);
+            for (uint32_t i = 0; i + 2 <= ll; i += 2) {
+                uint16_t a = trawl_buf_u16be(x, 1 + i);
+                if (!trawl_buf_ok(x)) break;
+                trawl_add_uint(pkt, F_CC_ALG, a);
+            }
+        }
+        break;
+    case 28: {
+        uint16_t v = trawl_buf_u16be(x, 0);
+        if (trawl_buf_ok(x)) trawl_add_uint(pkt, F_RSL, v);
+        break;
+    }
     case 57:
         break;                          /* RFC 9000 parameters: no length of their own */
     case 0xffa5:
@@ -282,7 +362,7 @@ static void ext_body(struct trawl_packet *pkt, struct tls_flow *fs, uint16_t typ
         }
         break;
     case 0xfe0d: ext_ech(pkt, x, client); break;
-    case 23: case 22: case 49: case 18: case 42: case 28: case 27: case 17513: case 13172:
+    case 23: case 22: case 49: case 18: case 42:
     case 15: case 20: case 19: case 24: case 47:
         break;                                 /* known, with no fields of interest here */
     default:
@@ -535,6 +615,8 @@ static void server_key_exchange(struct trawl_packet *pkt, struct tls_flow *fs, s
         uint16_t alg = trawl_buf_u16be(m, off);
         if (!trawl_buf_ok(m)) return;
         trawl_add_uint(pkt, F_SIG, alg);
+        trawl_add_uint(pkt, F_SIG_HASH, alg >> 8);
+        trawl_add_uint(pkt, F_SIG_SIG, alg & 0xff);
         off += 2;
     }
     opaque(pkt, m, &off, 2, F_SIGN_LEN, F_SIGN);

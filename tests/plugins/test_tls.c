@@ -207,6 +207,9 @@ static void test_curl(void)
     CU_ASSERT(pc_feed(t, &p, 8));
     FIELD_IS(t, "tls.record.version", "0x0303,0x0303");
     FIELD_IS(t, "tls.handshake.type", "12,14");
+    FIELD_IS(t, "tls.handshake.sig_hash_alg", "0x0401");    /* ServerKeyExchange's, tshark */
+    FIELD_IS(t, "tls.handshake.sig_hash_hash", "4");
+    FIELD_IS(t, "tls.handshake.sig_hash_sig", "1");
     FIELD_IS(t, "tls.handshake.server_named_curve", "0x0017");
     CU_ASSERT(pc_feed(t, &p, 11));
     FIELD_IS(t, "tls.record.version", "0x0303,0x0303,0x0303");
@@ -284,6 +287,7 @@ static void test_tls13_google_chat(void)
     FIELD_IS(t, "tls.handshake.ja3", "b5001237acdf006056b409cc433726b0");
     FIELD_IS(t, "tls.handshake.ja4", "t13d1715h2_5b57614c22b0_5c2c66f702b0");      /* nDPI */
     FIELD_IS(t, "tls.handshake.sig_hash_alg_len", "8,22");  /* delegated_credentials, then signature_algorithms */
+    FIELD_IS(t, "tls.record_size_limit", "16385");          /* tshark 4.0 */
     CU_ASSERT(pc_feed(t, &p, 6));
     FIELD_IS(t, "tls.handshake.extensions.supported_version", "0x0304");
     FIELD_IS(t, "tls.handshake.ja3s", "eb1d94daa7e0344597e756a1fb6e7054");
@@ -308,6 +312,8 @@ static void test_ech_and_reassemblies(void)
     CU_ASSERT_STRING_EQUAL(th_layers(t), "eth:ipv6:tcp:tls");
     CU_ASSERT(strstr(th_field(t, "tls.handshake.extension.type"), ",65037,") != NULL);
     FIELD_IS(t, "tls.ech.client_hello_type", "0");
+    FIELD_IS(t, "tls.handshake.extensions_alps_alpn_str", "h2");     /* tshark 4.0 */
+    FIELD_IS(t, "tls.compress_certificate.algorithm", "2");
     FIELD_IS(t, "tls.handshake.ja4", "t13d1516h2_8daaf6152771_02713d6af862");      /* nDPI */
     CU_ASSERT(pc_feed(t, &p, 6));
     FIELD_IS(t, "tls.record.content_type", "22,20");        /* tshark: the 1.3 record after them */
