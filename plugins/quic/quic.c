@@ -94,6 +94,7 @@ const struct trawl_field_def quic_fields[F_COUNT] = {
     [F_UNKNOWN_FRAME] = U("quic.ft.unknown", "Unknown Frame Type", TRAWL_FT_NONE),
     [F_PROTOCOL_VIOLATION] = U("quic.protocol_violation", "Invalid data according to the protocol", TRAWL_FT_NONE),
     [F_COALESCED_PADDING] = U("quic.coalesced_padding_data", "Coalesced Padding Data", TRAWL_FT_NONE),
+    [F_DECRYPTION_FAILED_COUNT] = U("quic.decryption_failed.count", "Initial packets of this flow whose AEAD tag did not verify, so far", TRAWL_FT_U64),
     [F_CRYPTO_CUT]    = U("quic.crypto.cut", "CRYPTO bytes dropped by the reassembly caps (this flow, so far)", TRAWL_FT_U64),
 };
 
@@ -477,6 +478,7 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
     if (res == OPEN_FAILED) {
         fs->auth_failed++;
         trawl_tree_push(pkt, F_DECRYPTION_FAILED);
+        trawl_add_uint(pkt, F_DECRYPTION_FAILED_COUNT, fs->auth_failed);
         trawl_tree_pop(pkt);
         return total;
     }

@@ -771,6 +771,9 @@ static void test_bad_lengths(void)
     FIELD_IS(v.t, "quic.frame_type", "");
     FIELD_IS(v.t, "quic.version", "0x00000001");
     CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    FIELD_IS(v.t, "quic.decryption_failed.count", "1");
+    dgram(&v, 0, d, n);                              /* counted per flow */
+    FIELD_IS(v.t, "quic.decryption_failed.count", "2");
     th_free(v.t);
 
     /* Unknown versions are not QUIC for the heuristic; version negotiation is. */
