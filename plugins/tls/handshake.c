@@ -705,6 +705,19 @@ void tls_handshake(struct trawl_packet *pkt, const struct tls_state *st, struct 
     case 12: server_key_exchange(pkt, fs, &body); break;
     case 13: certificate_request(pkt, fs, &body); break;
     case 14: break;
+    case 15: {                                   /* CertificateVerify (in the clear up to 1.2) */
+        uint32_t off = 0;
+        if (fs->sh_version >= 0x0303) {
+            uint16_t alg = trawl_buf_u16be(&body, 0);
+            if (!trawl_buf_ok(&body)) break;
+            trawl_add_uint(pkt, F_SIG, alg);
+            trawl_add_uint(pkt, F_SIG_HASH, alg >> 8);
+            trawl_add_uint(pkt, F_SIG_SIG, alg & 0xff);
+            off = 2;
+        }
+        opaque(pkt, &body, &off, 2, F_CV_SIG_LEN, F_CV_SIG);
+        break;
+    }
     case 16: client_key_exchange(pkt, fs, &body); break;
     case 20: {
         const uint8_t *p = len ? trawl_buf_ptr(&body, 0, len) : NULL;

@@ -553,12 +553,15 @@ static void test_several_messages(void)
     /* client: CKE, CCS, encrypted Finished; server: CCS, Finished; then data */
     struct bb c = { .n = 0 }, cke = { .n = 0 };
     p8(&cke, 16); p24(&cke, 5); p8(&cke, 4); pmem(&cke, "\x09\x09\x09\x09", 4);
+    p8(&cke, 15); p24(&cke, 7); p16(&cke, 0x0401); p16(&cke, 3); pmem(&cke, "sig", 3);   /* CertificateVerify */
     record(&c, 22, 0x0303, cke.b, cke.n);
     record(&c, 20, 0x0303, (const uint8_t *)"\x01", 1);
     record(&c, 22, 0x0303, (const uint8_t *)"0123456789abcdef0123456789abcdef", 32);
     data(&v, 0, c.b, c.n);
     FIELD_IS(v.t, "tls.record.content_type", "22,20,22");
-    FIELD_IS(v.t, "tls.handshake.type", "16");           /* the Finished is encrypted */
+    FIELD_IS(v.t, "tls.handshake.type", "16,15");        /* the Finished is encrypted */
+    FIELD_IS(v.t, "tls.handshake.sig_hash_alg", "0x0401");
+    FIELD_IS(v.t, "tls.handshake.client_cert_vrfy.sig_len", "3");
     FIELD_IS(v.t, "tls.handshake.client_point_len", "4");
     struct bb s2 = { .n = 0 };
     record(&s2, 20, 0x0303, (const uint8_t *)"\x01", 1);
