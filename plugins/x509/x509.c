@@ -196,21 +196,6 @@ static bool add_oid(struct walk *w, unsigned idx, const struct der *e, char *out
     return true;
 }
 
-static size_t put_utf8(char *o, uint32_t c)
-{
-    if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) c = 0xfffd;
-    if (c < 0x80) { o[0] = (char)c; return 1; }
-    if (c < 0x800) { o[0] = (char)(0xc0 | c >> 6); o[1] = (char)(0x80 | (c & 0x3f)); return 2; }
-    if (c < 0x10000) {
-        o[0] = (char)(0xe0 | c >> 12); o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | c >> 18); o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3f)); o[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
-}
-
 /* A string value: BMPString (UCS-2/UTF-16 BE) and UniversalString (UCS-4 BE) become UTF-8;
  * the others are shown as their bytes. */
 static void add_text(struct walk *w, unsigned idx, const struct der *e)
@@ -239,17 +224,22 @@ static void add_text(struct walk *w, unsigned idx, const struct der *e)
             } else {
                 c = (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
             }
-            k += put_utf8(o + k, c);
+            k += x509_put_utf8(o + k, c);
         }
         trawl_add_string(w->pkt, idx, o, (uint32_t)k);
         return;
     }
     /* 8-bit strings as tshark 4.0 decodes them: UTF8String as UTF-8 with each maximal invalid
      * subsequence replaced by U+FFFD (Unicode's rule); the ASCII types (Printable, IA5,
-     * Visible, Numeric, ...) with each byte >= 0x80 as U+FFFD; TeletexString as its bytes */
+     * Visible, Numeric, ...) with each byte >= 0x80 as U+FFFD; TeletexString as T.61 */
+    if (e->cls == DER_UNIVERSAL && e->tag == DER_TELETEX) {
+        char *o = trawl_packet_alloc(w->pkt, (size_t)n * 3 + 4);
+        if (o) trawl_add_string(w->pkt, idx, o, (uint32_t)x509_t61_utf8(p, n, o));
+        return;
+    }
     uint32_t i = 0;
     while (i < n && p[i] < 0x80) i++;
-    if (i == n || (e->cls == DER_UNIVERSAL && e->tag == DER_TELETEX)) {
+    if (i == n) {
         trawl_add_string(w->pkt, idx, (const char *)p, n);
         return;
     }
@@ -261,7 +251,7 @@ static void add_text(struct walk *w, unsigned idx, const struct der *e)
     while (i < n) {
         uint8_t c = p[i];
         if (c < 0x80) { o[k++] = (char)c; i++; continue; }
-        if (!utf8) { k += put_utf8(o + k, 0xfffd); i++; continue; }
+        if (!utf8) { k += x509_put_utf8(o + k, 0xfffd); i++; continue; }
         /* the sequence's length and the range its second byte must be in */
         unsigned len = 0;
         uint8_t lo = 0x80, hi = 0xbf;
@@ -277,7 +267,7 @@ static void add_text(struct walk *w, unsigned idx, const struct der *e)
             }
         }
         if (len && got == len) { memcpy(o + k, p + i, len); k += len; i += len; }
-        else { k += put_utf8(o + k, 0xfffd); i += got; }
+        else { k += x509_put_utf8(o + k, 0xfffd); i += got; }
     }
     trawl_add_string(w->pkt, idx, o, (uint32_t)k);
 }

@@ -30,6 +30,9 @@ struct x509_info {
 };
 
 /* names.c */
+size_t x509_put_utf8(char *o, uint32_t c);              /* 1-4 bytes; bad code points: U+FFFD */
+/* TeletexString (T.61) bytes to UTF-8 as tshark 4.0 decodes them; out needs 3 * n bytes. */
+size_t x509_t61_utf8(const uint8_t *p, uint32_t n, char *out);
 const char *x509_oid_name(const char *dotted);         /* OpenSSL-style long name or NULL */
 const char *x509_attr_short(const char *dotted);       /* RFC 2253 / OpenSSL short name or NULL */
 /* RFC 2253 text of a Name (last RDN first, escaped), from our own reader; false when the

@@ -339,9 +339,9 @@ static void test_generated_ec_strings(void)
 
 /* ---- generated: bytes that are not text ----------------------------------------------------- */
 
-/* tshark 4.0 decodes UTF8String as UTF-8 with each maximal invalid subsequence as U+FFFD, and
- * the ASCII string types with each byte >= 0x80 as U+FFFD (checked with tshark on the same
- * bytes). */
+/* tshark 4.0 decodes UTF8String as UTF-8 with each maximal invalid subsequence as U+FFFD, the
+ * ASCII string types with each byte >= 0x80 as U+FFFD, and TeletexString as T.61 (checked with
+ * tshark on the same bytes). */
 static void replace_all(uint8_t *p, size_t n, const char *from, const char *to)
 {
     size_t l = strlen(from);
@@ -355,6 +355,7 @@ static void test_generated_bad_bytes(void)
         { "2.5.4.3", V_ASN1_UTF8STRING, "U12345678901", -1 },
         { "2.5.4.10", V_ASN1_PRINTABLESTRING, "P12", -1 },
         { "1.2.840.113549.1.9.1", V_ASN1_IA5STRING, "m1@x", -1 },
+        { "2.5.4.11", V_ASN1_T61STRING, "T1234567", -1 },
         { NULL, 0, NULL, 0 },
     };
     const struct spec s = { KEY_EC256, 2, serial, 1, false, subj, NULL, "240102030405Z", "250102030405Z", NULL };
@@ -364,6 +365,9 @@ static void test_generated_bad_bytes(void)
     replace_all(der, n, "U12345678901", "A\xe9\x80" "A\xed\xa0\x80" "B\xe2\x82" "CD");
     replace_all(der, n, "P12", "P\xffQ");
     replace_all(der, n, "m1@x", "m\xe9@x");
+    /* T.61: 0xE9 is O-stroke, 0xC2 'a' an a-acute, 0xC1 'Z' has no precomposed form (Z then a
+     * combining grave), 0xA4 is '$', '#' is not in T.61 */
+    replace_all(der, n, "T1234567", "T\xe9\xc2" "a\xc1Z\xa4#");
     struct th *t = start();
     feed(t, der, n, 0);
     CU_ASSERT_EQUAL(th_errors(t), 0);
@@ -371,6 +375,7 @@ static void test_generated_bad_bytes(void)
     FIELD_IS(t, "x509sat.uTF8String", "A" FFFD "A" FFFD FFFD FFFD "B" FFFD "CD,A" FFFD "A" FFFD FFFD FFFD "B" FFFD "CD");
     FIELD_IS(t, "x509sat.printableString", "P" FFFD "Q,P" FFFD "Q");
     FIELD_IS(t, "x509sat.IA5String", "m" FFFD "@x,m" FFFD "@x");
+    FIELD_IS(t, "x509sat.teletexString", "T\xc3\x98\xc3\xa1Z\xcc\x80$" FFFD ",T\xc3\x98\xc3\xa1Z\xcc\x80$" FFFD);
 #undef FFFD
     th_free(t);
     free(der);
@@ -678,7 +683,7 @@ void test_x509_register(void)
     CU_pSuite s = CU_add_suite("x509", NULL, NULL);
     CU_add_test(s, "generated: RSA v3, every SAN kind, critical, huge and unknown extensions", test_generated_rsa);
     CU_add_test(s, "generated: EC, BMP/Universal/Teletex/IA5/empty strings, unknown types, negative serial", test_generated_ec_strings);
-    CU_add_test(s, "generated: invalid UTF-8 and non-ASCII bytes in ASCII strings", test_generated_bad_bytes);
+    CU_add_test(s, "generated: invalid UTF-8, non-ASCII bytes in ASCII strings, T.61", test_generated_bad_bytes);
     CU_add_test(s, "generated: v1, EC P-384, no extensions, valid to 9999", test_generated_v1);
     CU_add_test(s, "capture: self-signed ntop.org certificate, and every snaplen cut", test_capture_selfsigned);
     CU_add_test(s, "capture: tls10-cert-rdn's 46-RDN certificate", test_capture_rdn);
