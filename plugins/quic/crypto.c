@@ -4,7 +4,8 @@
  * may come in any order, several times, across packets and inside one packet. The buffer
  * holds the bytes from `base` (everything before it was handed to TLS) up to QUIC_CRYPTO_MAX
  * further; the first copy of a byte wins; a retransmission of handed-over bytes is ignored;
- * bytes past the cap or beyond QUIC_RANGES separate pieces are dropped and counted. Whole
+ * bytes past the cap, beyond QUIC_RANGES separate pieces, or so far ahead that the buffer would
+ * outgrow what was received (QUIC_GROW_FLOOR, QUIC_GROW_FACTOR) are dropped and counted. Whole
  * handshake messages (type, 24-bit length, body) contiguous from `base` are handed over in
  * one piece; when nothing is left the buffer is freed. */
 #include <stdlib.h>
@@ -34,6 +35,12 @@ void quic_reasm_add(struct quic_reasm *r, uint64_t off, const uint8_t *p, uint32
     if (before + 1 + after > QUIC_RANGES) { r->cut += e - s; return; }
     uint32_t need = (uint32_t)(e - r->base);
     if (need > r->cap) {
+        /* Memory follows what was received: the buffer may reach QUIC_GROW_FLOOR, beyond that
+         * at most QUIC_GROW_FACTOR times the bytes held (a lone byte far ahead is no reason
+         * to hold 64 KiB for a flow). */
+        uint64_t held = e - s;
+        for (uint32_t i = 0; i < r->nr; i++) held += r->r[i].e - r->r[i].s;
+        if (need > QUIC_GROW_FLOOR && need > QUIC_GROW_FACTOR * held) { r->cut += e - s; return; }
         uint32_t cap = r->cap ? r->cap : 2048;
         while (cap < need) cap *= 2;
         if (cap > QUIC_CRYPTO_MAX) cap = QUIC_CRYPTO_MAX;

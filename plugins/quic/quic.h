@@ -40,6 +40,8 @@ enum { SP_INITIAL, SP_HANDSHAKE, SP_APP, SP__COUNT };
 #define QUIC_CID_MAX 20
 #define QUIC_CRYPTO_MAX (64u * 1024u)   /* CRYPTO bytes kept per direction and space */
 #define QUIC_RANGES 16                  /* out-of-order pieces kept per direction and space */
+#define QUIC_GROW_FLOOR 8192u           /* a buffer may always grow this far ... */
+#define QUIC_GROW_FACTOR 4u             /* ... beyond, to this many times the bytes held */
 
 /* One direction's packet protection keys for Initial packets. */
 struct quic_keys {

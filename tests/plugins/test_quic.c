@@ -1017,11 +1017,25 @@ static void test_reasm(void)
     CU_ASSERT_EQUAL(r.cut, 0);
     /* Past the cap: cut and counted. */
     quic_reasm_add(&r, QUIC_CRYPTO_MAX - 10, a, 30);
-    CU_ASSERT_EQUAL(r.cut, 20);
-    /* Too many pieces: the 17th is dropped and counted. */
-    for (int i = 0; i < 20; i++) quic_reasm_add(&r, 1000 + 100 * (uint64_t)i, a, 10);
+    CU_ASSERT(r.cut >= 20);
+    /* Far ahead of what is held (250 bytes): the buffer would outgrow it 4 times. */
+    uint64_t cut = r.cut;
+    quic_reasm_add(&r, 20000, a, 10);
+    CU_ASSERT_EQUAL(r.cut, cut + 10);
+    CU_ASSERT(r.cap <= QUIC_GROW_FLOOR);
+    /* Within the floor: kept (a ClientHello's second packet first). */
+    quic_reasm_add(&r, 5000, a, 10);
+    CU_ASSERT_EQUAL(r.cut, cut + 10);
+    CU_ASSERT_EQUAL(r.nr, 2);
+    quic_reasm_free(&r);
+    memset(&r, 0, sizeof r);
+    quic_reasm_add(&r, 1182, a, 100);                /* nothing held: 1282 < the floor */
+    CU_ASSERT_EQUAL(r.nr, 1);
+    CU_ASSERT_EQUAL(r.cut, 0);
+    /* Too many pieces: the 17th and later are dropped and counted. */
+    for (int i = 0; i < 20; i++) quic_reasm_add(&r, 1300 + 100 * (uint64_t)i, a, 10);
     CU_ASSERT_EQUAL(r.nr, QUIC_RANGES);
-    CU_ASSERT(r.cut > 20);
+    CU_ASSERT_EQUAL(r.cut, 50);                      /* 15 kept beside the first, 5 dropped */
     quic_reasm_free(&r);
     CU_ASSERT_PTR_NULL(r.buf);
 }
