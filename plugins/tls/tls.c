@@ -464,7 +464,7 @@ static int tls_stream(struct trawl_packet *pkt, struct trawl_buf *b, const struc
         const uint8_t *p = d + off;
         if (!fs->sh && !fs->ch && (p[0] & 0x80) && dir == TRAWL_DIR_ORIG) {
             if (left < 11) { trawl_stream_need_more(pkt, 11 - left); break; }
-            if (v2_hello(p, left) || (left < 2 + ((uint32_t)(p[0] & 0x7f) << 8 | p[1]) && p[2] == 1)) {
+            if (v2_hello(p, left)) {              /* its lengths checked against the record's */
                 uint32_t total = 2 + ((uint32_t)(p[0] & 0x7f) << 8 | p[1]);
                 if (left < total) { trawl_stream_need_more(pkt, total - left); break; }
                 v2_record(pkt, fs, p, &in);

@@ -722,6 +722,17 @@ static void test_no_extensions_and_sslv2(void)
     th_finish(v.t);
     CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "ssl"), 1);
     th_free(v.t);
+
+    /* An SSLv2-looking header whose cipher spec length runs past its record: not a hello, and
+     * nothing is read past the record (ASan runs of this suite). */
+    v = conv_new(443);
+    struct bb lie = { .n = 0 };
+    p16(&lie, 0x8000 | 22); p8(&lie, 1); p16(&lie, 0x0301); p16(&lie, 300); p16(&lie, 0); p16(&lie, 16);
+    for (int i = 0; i < 13; i++) p8(&lie, 0x41);
+    data(&v, 0, lie.b, lie.n);
+    FIELD_IS(v.t, "tls.handshake.cipherspec", "");
+    CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:tcp");
+    th_free(v.t);
 }
 
 static void test_garbage_heuristic_fin(void)
