@@ -315,7 +315,14 @@ static int open_initial(struct trawl_packet *pkt, const struct quic_state *st, s
         if (quic_initial_keys(st, h->version, h->dcid, h->dcil, k))
             r2 = open_packet(pkt, st, &k[0], p, h->pn_off, total, largest, &o2);
         if (r2 == OPEN_OK) {
-            for (int i = 0; i < 2; i++) { quic_keys_free(&fs->keys[i]); fs->keys[i] = k[i]; }
+            /* A new Initial space (after a Retry the client starts its CRYPTO stream over). */
+            for (int i = 0; i < 2; i++) {
+                quic_keys_free(&fs->keys[i]);
+                fs->keys[i] = k[i];
+                quic_reasm_free(&fs->cr[i]);
+                memset(&fs->cr[i], 0, sizeof fs->cr[i]);
+                fs->largest_pn[i][SP_INITIAL] = -1;
+            }
             fs->client_dir = (int8_t)dir;
             fs->cid_len = h->dcil;
             memcpy(fs->cid, h->dcid, h->dcil);

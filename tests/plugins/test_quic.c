@@ -921,8 +921,11 @@ static void test_key_changes(void)
     /* Retry: the client's next Initial goes to the server's new CID, whose keys it uses; the
      * server answers with them too. */
     v = conv_new(443);
-    n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, ping, sizeof ping, 1100);
+    uint8_t ch0[400], fr0[400];
+    size_t chl0 = rfc_ch(ch0);
+    n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, fr0, crypto_frame(fr0, ch0, 0, chl0), 1100);
     dgram(&v, 0, d, n);
+    if (have_tls()) FIELD_IS(v.t, "tls.handshake.type", "1");
     uint8_t retry[64] = { 0xf0, 0, 0, 0, 1, 4, 0xc1, 0xc2, 0xc3, 0xc4, 8 };
     memcpy(retry + 11, B, 8);
     memcpy(retry + 19, "tok", 3);
@@ -934,6 +937,17 @@ static void test_key_changes(void)
     dgram(&v, 0, d, n);
     FIELD_IS(v.t, "quic.frame_type", "1,0");
     FIELD_IS(v.t, "quic.packet_number", "1");
+    /* The ClientHello again from offset 0 after the Retry: handed over again. */
+    if (have_tls()) {
+        uint8_t ch[400], fr[400];
+        size_t chl = rfc_ch(ch);
+        n = t_initial(d, &c2, B, 8, GSCID, 4, 2, fr, crypto_frame(fr, ch, 0, chl), 1100);
+        dgram(&v, 0, d, n);
+        FIELD_IS(v.t, "tls.handshake.type", "1");
+        n = t_initial(d, &c2, B, 8, GSCID, 4, 3, fr, crypto_frame(fr, ch, 0, chl), 1100);
+        dgram(&v, 0, d, n);                          /* a retransmission of it: not again */
+        FIELD_IS(v.t, "tls.handshake.type", "");
+    }
     n = t_initial(d, &s2, GSCID, 4, B, 8, 0, ack, sizeof ack, 0);
     dgram(&v, 1, d, n);
     FIELD_IS(v.t, "quic.frame_type", "2");
