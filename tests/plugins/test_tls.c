@@ -733,6 +733,16 @@ static void test_no_extensions_and_sslv2(void)
     FIELD_IS(v.t, "tls.handshake.cipherspec", "");
     CU_ASSERT_STRING_EQUAL(th_layers(v.t), "eth:ip:tcp");
     th_free(v.t);
+    /* the same after the server spoke TLS first (the flow is tls's): shown as ignored */
+    v = conv_new(443);
+    struct bb al = { .n = 0 };
+    record(&al, 21, 0x0301, (const uint8_t *)"\x01\x00", 2);
+    data(&v, 1, al.b, al.n);
+    FIELD_IS(v.t, "tls.alert_message.desc", "0");
+    data(&v, 0, lie.b, lie.n);
+    FIELD_IS(v.t, "tls.handshake.cipherspec", "");
+    CU_ASSERT_EQUAL(th_count(v.t, "tls.ignored_unknown_record"), 1);
+    th_free(v.t);
 }
 
 static void test_garbage_heuristic_fin(void)
