@@ -26,11 +26,11 @@ bool der_read(const struct trawl_buf *b, uint32_t off, struct der *e)
         for (int i = 0;; i++) {
             if (i == 4) { trawl_buf_mark_malformed(b); return false; }
             if (!byte_at(b, p++, &c)) return false;
-            if (i == 0 && c == 0x80) { trawl_buf_mark_malformed(b); return false; }
+            if (i == 0 && c == 0x80) trawl_buf_mark_malformed(b);   /* not minimal: read on */
             tag = tag << 7 | (c & 0x7f);
             if (!(c & 0x80)) break;
         }
-        if (tag < 31) { trawl_buf_mark_malformed(b); return false; }
+        if (tag < 31) trawl_buf_mark_malformed(b);   /* not minimal (DER): read on, as tshark */
     }
     uint8_t l;
     if (!byte_at(b, p++, &l)) return false;

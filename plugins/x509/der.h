@@ -5,7 +5,8 @@
  * than its parent holds latches MALFORMED and is cut there), and bytes past the captured ones
  * latch TRUNCATED.
  * BER's indefinite length (0x80) is refused (DER forbids it): the element is marked
- * malformed and not entered. Tags up to 4 bytes of the high-tag form, lengths up to 4 bytes.
+ * malformed and not entered. Tags up to 4 bytes of the high-tag form (a non-minimal one is
+ * marked and read), lengths up to 4 bytes.
  */
 #ifndef X509_DER_H
 #define X509_DER_H

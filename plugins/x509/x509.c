@@ -26,7 +26,7 @@ static const struct trawl_value_name dp_names[] = { { 0, "fullName" }, { 1, "nam
 
 #define FIELDS(X) \
     X(AF_SIGNED_CERT, "x509af.signedCertificate_element", "signedCertificate", NONE, NULL) \
-    X(AF_VERSION, "x509af.version", "version", U32, version_names) \
+    X(AF_VERSION, "x509af.version", "version", I64, version_names) \
     X(AF_SERIAL, "x509af.serialNumber", "serialNumber", BYTES, NULL) \
     X(AF_SIGNATURE, "x509af.signature_element", "signature", NONE, NULL) \
     X(AF_ALG_ID, "x509af.algorithm.id", "Algorithm Id", STRING, NULL) \
@@ -190,6 +190,12 @@ static bool oid_of(const struct der *e, char *out, size_t cap)
 static bool add_oid(struct walk *w, unsigned idx, const struct der *e, char *out, size_t cap)
 {
     char tmp[256];
+    if (der_is(e, DER_OID) && !e->len) {
+        /* an empty OID: tshark throws, and nothing after it is shown */
+        mark(e);
+        w->stop = true;
+        return false;
+    }
     if (!out) { out = tmp; cap = sizeof tmp; }
     if (!oid_of(e, out, cap)) return false;
     trawl_add_stringf(w->pkt, idx, "%s", out);
@@ -278,7 +284,7 @@ static const uint8_t *bits_of(const struct der *e, uint32_t *n)
     if (e->cons || !e->len) { mark(e); return NULL; }
     const uint8_t *p = der_bytes(e);
     if (!p) return NULL;
-    if (p[0] > 7) mark(e);
+    if (p[0] > 7) { mark(e); return NULL; }   /* tshark shows no value then */
     *n = e->len - 1;
     return p + 1;
 }
@@ -354,11 +360,11 @@ static void walk_name(struct walk *w, const struct der *name, unsigned seq_idx)
     trawl_add_uint(w->pkt, seq_idx, der_count(name));
     struct der rdn;
     for (EACH(rdn, name)) {
-        if (!der_is(&rdn, DER_SET) || !rdn.cons) { mark(&rdn); return; }
+        if (!der_is(&rdn, DER_SET) || !rdn.cons) { mark(&rdn); continue; }   /* a wrong item: skipped */
         trawl_add_uint(w->pkt, IF_RDN_ITEM, der_count(&rdn));
         struct der atv;
         for (EACH(atv, &rdn)) {
-            if (!der_is(&atv, DER_SEQUENCE) || !atv.cons) { mark(&atv); return; }
+            if (!der_is(&atv, DER_SEQUENCE) || !atv.cons) { mark(&atv); continue; }   /* a wrong item: skipped */
             trawl_tree_push(w->pkt, IF_ATV);
             struct der t, v;
             char oid[256];
@@ -516,7 +522,7 @@ static void ext_crldp(struct walk *w, const struct der *e)
     trawl_add_uint(w->pkt, CE_CRLDP, der_count(e));
     struct der dp;
     for (EACH(dp, e)) {
-        if (!der_is(&dp, DER_SEQUENCE) || !dp.cons) { mark(&dp); return; }
+        if (!der_is(&dp, DER_SEQUENCE) || !dp.cons) { mark(&dp); continue; }   /* a wrong item: skipped */
         trawl_tree_push(w->pkt, CE_DP);
         struct der x;
         for (EACH(x, &dp)) {
@@ -546,7 +552,7 @@ static void ext_policies(struct walk *w, const struct der *e)
     trawl_add_uint(w->pkt, CE_POLICIES, der_count(e));
     struct der pi;
     for (EACH(pi, e)) {
-        if (!der_is(&pi, DER_SEQUENCE) || !pi.cons) { mark(&pi); return; }
+        if (!der_is(&pi, DER_SEQUENCE) || !pi.cons) { mark(&pi); continue; }   /* a wrong item: skipped */
         trawl_tree_push(w->pkt, CE_POLICYINFO);
         struct der id, qs;
         if (rd(w, &pi.c, 0, &id) && add_oid(w, CE_POLICYID, &id, NULL, 0) &&
@@ -556,7 +562,7 @@ static void ext_policies(struct walk *w, const struct der *e)
                 trawl_add_uint(w->pkt, CE_QUALIFIERS, der_count(&qs));
                 struct der q;
                 for (EACH(q, &qs)) {
-                    if (!der_is(&q, DER_SEQUENCE) || !q.cons) { mark(&q); break; }
+                    if (!der_is(&q, DER_SEQUENCE) || !q.cons) { mark(&q); continue; }
                     trawl_tree_push(w->pkt, CE_QUALIFIERINFO);
                     struct der qid;
                     if (rd(w, &q.c, 0, &qid)) add_oid(w, CE_QUALIFIER_ID, &qid, NULL, 0);
@@ -582,7 +588,7 @@ static void ext_aia(struct walk *w, const struct der *e)
     if (!der_is(e, DER_SEQUENCE) || !e->cons) { mark(e); return; }
     struct der ad;
     for (EACH(ad, e)) {
-        if (!der_is(&ad, DER_SEQUENCE) || !ad.cons) { mark(&ad); return; }
+        if (!der_is(&ad, DER_SEQUENCE) || !ad.cons) { mark(&ad); continue; }   /* a wrong item: skipped */
         struct der m, loc;
         if (rd(w, &ad.c, 0, &m) && rd(w, &ad.c, der_end(&m), &loc)) walk_gname(w, &loc, false, false);
     }
@@ -666,7 +672,7 @@ static void walk_extensions(struct walk *w, const struct der *exts)
     trawl_add_uint(w->pkt, AF_EXTENSIONS, der_count(exts));
     struct der ext;
     for (EACH(ext, exts)) {
-        if (!der_is(&ext, DER_SEQUENCE) || !ext.cons) { mark(&ext); return; }
+        if (!der_is(&ext, DER_SEQUENCE) || !ext.cons) { mark(&ext); continue; }   /* a wrong item: skipped */
         trawl_tree_push(w->pkt, AF_EXTENSION);
         walk_extension(w, &ext);
         trawl_tree_pop(w->pkt);
@@ -724,84 +730,113 @@ static void walk_time(struct walk *w, unsigned choice_idx, const struct der *t, 
     } else mark(t);
 }
 
+/* The slots of TBSCertificate, in order. */
+enum { S_VERSION, S_SERIAL, S_SIG, S_ISSUER, S_VALIDITY, S_SUBJECT, S_SPKI, S_IUID, S_SUID, S_EXTS, S__END };
+
+static bool slot_optional(unsigned s) { return s == S_VERSION || s >= S_IUID; }
+
+static bool slot_matches(unsigned s, const struct der *x)
+{
+    switch (s) {
+    case S_VERSION: return der_is_ctx(x, 0);
+    case S_SERIAL: return der_is(x, DER_INTEGER);
+    case S_ISSUER: case S_SUBJECT: return true;   /* a CHOICE: its own check */
+    case S_IUID: return der_is_ctx(x, 1);
+    case S_SUID: return der_is_ctx(x, 2);
+    case S_EXTS: return der_is_ctx(x, 3);
+    default: return der_is(x, DER_SEQUENCE);
+    }
+}
+
+static void tbs_slot(struct walk *w, struct x509_info *in, unsigned s, const struct der *x)
+{
+    struct der v, t, a, k;
+    int64_t n;
+    switch (s) {
+    case S_VERSION: {
+        if (!x->cons) { mark(x); return; }
+        if (!rd(w, &x->c, 0, &v)) return;
+        /* tshark reads the value whatever its tag says (and flags a wrong one) */
+        const uint8_t *vp = v.cons ? NULL : der_bytes(&v);
+        if (!der_is(&v, DER_INTEGER)) mark(&v);
+        if (vp && der_int64(vp, v.len, &n)) {
+            trawl_add_int(w->pkt, AF_VERSION, n);
+            in->have_version = true;
+            in->version = n;
+        } else mark(&v);
+        return;
+    }
+    case S_SERIAL: {
+        /* the INTEGER's bytes as they are (tshark shows them so) */
+        if (x->cons) { mark(x); return; }
+        const uint8_t *p = der_bytes(x);
+        if (!p) return;
+        trawl_add_bytes(w->pkt, AF_SERIAL, p, x->len);
+        in->serial = p;
+        in->serial_len = x->len;
+        if (!x->len) mark(x);
+        return;
+    }
+    case S_SIG: {
+        char tbs_sig[128];
+        walk_alg(w, AF_SIGNATURE, x, tbs_sig, sizeof tbs_sig);
+        return;
+    }
+    case S_ISSUER: case S_SUBJECT:
+        if (!der_is(x, DER_SEQUENCE)) { mark(x); return; }   /* not a Name's one choice */
+        trawl_add_uint(w->pkt, s == S_ISSUER ? AF_ISSUER : AF_SUBJECT, 0);
+        if (s == S_ISSUER) { in->issuer = *x; in->have_issuer = true; }
+        else { in->subject = *x; in->have_subject = true; }
+        walk_name(w, x, s == S_ISSUER ? IF_RDNSEQ : AF_RDNSEQ);
+        return;
+    case S_VALIDITY:
+        if (!x->cons) { mark(x); return; }
+        trawl_tree_push(w->pkt, AF_VALIDITY);
+        if (rd(w, &x->c, 0, &t)) {
+            walk_time(w, AF_NOT_BEFORE, &t, &in->have_nb, &in->not_before);
+            if (rd(w, &x->c, der_end(&t), &t)) walk_time(w, AF_NOT_AFTER, &t, &in->have_na, &in->not_after);
+        }
+        trawl_tree_pop(w->pkt);
+        return;
+    case S_SPKI:
+        if (!x->cons) { mark(x); return; }
+        trawl_tree_push(w->pkt, AF_SPKI);
+        if (rd(w, &x->c, 0, &a)) {
+            walk_alg(w, AF_ALGORITHM, &a, in->key_alg, sizeof in->key_alg);
+            if (rd(w, &x->c, der_end(&a), &k)) {
+                if (der_is(&k, DER_BIT_STRING)) add_bits(w, AF_SPK, &k);
+                else mark(&k);
+            }
+        }
+        trawl_tree_pop(w->pkt);
+        return;
+    case S_IUID: case S_SUID:
+        add_bits(w, s == S_IUID ? AF_ISSUER_UID : AF_SUBJECT_UID, x);
+        return;
+    case S_EXTS:
+        if (!x->cons) { mark(x); return; }
+        if (rd(w, &x->c, 0, &v)) walk_extensions(w, &v);
+        return;
+    }
+}
+
+/* TBSCertificate as tshark's BER sequence reader takes it: each element goes to the next slot
+ * it fits (optional slots it does not fit are passed over); an element that fits no slot where
+ * a mandatory one is due is a wrong field: marked, skipped, and that slot is used up. */
 static void walk_tbs(struct walk *w, const struct der *tbs)
 {
     struct x509_info scratch, *in = w->in ? w->in : &scratch;
     if (!der_is(tbs, DER_SEQUENCE) || !tbs->cons) { mark(tbs); return; }
-    uint32_t off = 0;
+    unsigned s = 0;
     struct der x;
-    if (!rd(w, &tbs->c, off, &x)) return;
-    if (der_is_ctx(&x, 0) && x.cons) {
-        struct der v;
-        int64_t n;
-        if (!rd(w, &x.c, 0, &v)) return;
-        /* tshark reads the value whatever its tag says (and flags a wrong one) */
-        const uint8_t *vp = v.cons ? NULL : der_bytes(&v);
-        if (!der_is(&v, DER_INTEGER)) mark(&v);
-        if (vp && der_int64(vp, v.len, &n) && n >= 0 && n <= UINT32_MAX) {
-            trawl_add_uint(w->pkt, AF_VERSION, (uint64_t)n);
-            in->have_version = true;
-            in->version = n;
-        } else mark(&v);
-        off = der_end(&x);
-        if (!rd(w, &tbs->c, off, &x)) return;
+    for (uint32_t off = 0; off < tbs->c.len && rd(w, &tbs->c, off, &x); off = der_end(&x)) {
+        while (s < S__END && slot_optional(s) && !slot_matches(s, &x)) s++;
+        if (s == S__END) { mark(&x); continue; }   /* past the definition: skipped */
+        if (slot_matches(s, &x)) tbs_slot(w, in, s, &x);
+        else mark(&x);
+        s++;
     }
-    /* serialNumber: the INTEGER's bytes as they are (tshark shows them so) */
-    if (!der_is(&x, DER_INTEGER) || x.cons) { mark(&x); return; }
-    const uint8_t *p = der_bytes(&x);
-    if (!p) return;
-    trawl_add_bytes(w->pkt, AF_SERIAL, p, x.len);
-    in->serial = p;
-    in->serial_len = x.len;
-    if (!x.len) mark(&x);
-    /* signature, issuer, validity, subject, subjectPublicKeyInfo */
-    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
-    char tbs_sig[128];
-    walk_alg(w, AF_SIGNATURE, &x, tbs_sig, sizeof tbs_sig);
-    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
-    if (der_is(&x, DER_SEQUENCE)) trawl_add_uint(w->pkt, AF_ISSUER, 0);
-    in->issuer = x;
-    in->have_issuer = true;
-    walk_name(w, &x, IF_RDNSEQ);
-    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
-    if (!der_is(&x, DER_SEQUENCE) || !x.cons) { mark(&x); return; }
-    trawl_tree_push(w->pkt, AF_VALIDITY);
-    struct der t;
-    if (rd(w, &x.c, 0, &t)) {
-        walk_time(w, AF_NOT_BEFORE, &t, &in->have_nb, &in->not_before);
-        if (rd(w, &x.c, der_end(&t), &t)) walk_time(w, AF_NOT_AFTER, &t, &in->have_na, &in->not_after);
-    }
-    trawl_tree_pop(w->pkt);
-    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
-    if (der_is(&x, DER_SEQUENCE)) trawl_add_uint(w->pkt, AF_SUBJECT, 0);
-    in->subject = x;
-    in->have_subject = true;
-    walk_name(w, &x, AF_RDNSEQ);
-    if (!rd(w, &tbs->c, off = der_end(&x), &x)) return;
-    if (!der_is(&x, DER_SEQUENCE) || !x.cons) { mark(&x); return; }
-    trawl_tree_push(w->pkt, AF_SPKI);
-    struct der a, k;
-    if (rd(w, &x.c, 0, &a)) {
-        walk_alg(w, AF_ALGORITHM, &a, in->key_alg, sizeof in->key_alg);
-        if (rd(w, &x.c, der_end(&a), &k)) {
-            if (der_is(&k, DER_BIT_STRING)) add_bits(w, AF_SPK, &k);
-            else mark(&k);
-        }
-    }
-    trawl_tree_pop(w->pkt);
-    /* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions: in that order, each optional */
-    unsigned last = 0;
-    for (off = der_end(&x); off < tbs->c.len && rd(w, &tbs->c, off, &x); off = der_end(&x)) {
-        if (x.cls != DER_CONTEXT || x.tag < 1 || x.tag > 3 || x.tag <= last) { mark(&x); return; }
-        last = x.tag;
-        if (x.tag == 3) {
-            struct der exts;
-            if (!x.cons) { mark(&x); return; }
-            if (rd(w, &x.c, 0, &exts)) walk_extensions(w, &exts);
-        } else {
-            add_bits(w, x.tag == 1 ? AF_ISSUER_UID : AF_SUBJECT_UID, &x);
-        }
-    }
+    if (s <= S_SPKI) mark(tbs);   /* mandatory fields missing */
 }
 
 static int x509_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state)
@@ -818,7 +853,8 @@ static int x509_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     }
     struct der cert, tbs, x;
     if (!rd(w, b, 0, &cert)) return (int)len;
-    if (!der_is(&cert, DER_SEQUENCE) || !cert.cons) { mark(&cert); return (int)len; }
+    if (!cert.cons) { mark(&cert); return (int)len; }
+    if (!der_is(&cert, DER_SEQUENCE)) mark(&cert);   /* tshark reads on whatever the outer tag */
     if (cert.claimed > cert.len) return (int)len;   /* longer than the bytes given: tshark shows nothing */
     if (w->in && trawl_buf_has(b, 0, der_end(&cert))) {
         w->in->der = b->data;
