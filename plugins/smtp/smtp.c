@@ -512,7 +512,8 @@ static void on_message(struct trawl_packet *pkt, const struct smtp_state *st, st
                        const uint8_t *m, uint32_t len, bool whole)
 {
     trawl_add_uint(pkt, F_FRAG_COUNT, fs->data_frags);
-    trawl_add_uint(pkt, F_REASM_LENGTH, (uint32_t)(fs->data_len > UINT32_MAX ? UINT32_MAX : fs->data_len));
+    uint64_t rl = fs->data_len;
+    trawl_add_uint(pkt, F_REASM_LENGTH, (uint32_t)(rl > UINT32_MAX ? UINT32_MAX : rl));
     if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, "C: . ");
     fs->tx.has_data = true;
     if (!whole || !len) return;
