@@ -672,6 +672,29 @@ static void test_damaged_generated(void)
     CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
     FIELD_IS(t, "x509af.version", "2");
     FIELD_IS(t, "x509ce.dNSName", "a.example.com,b.example.com");
+    /* the serial's tag made SEQUENCE: a wrong field where the serial is due; the slot is used
+     * up and the rest is read (tshark: the same values) */
+    memcpy(buf, der, n);
+    CU_ASSERT_EQUAL(buf[13], 0x02);
+    buf[13] = 0x30;
+    feed(t, buf, n, 0);
+    CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    FIELD_IS(t, "x509af.serialNumber", "");
+    FIELD_IS(t, "x509sat.printableString", "O+P,O+P");
+    FIELD_IS(t, "x509ce.dNSName", "a.example.com,b.example.com");
+    FIELD_IS(t, "x509if.oid", "2.5.4.3,2.5.4.10,2.5.4.3,2.5.4.10,2.5.4.3");
+    /* an attribute that is not a SEQUENCE (the issuer's O=O+P made a BMPString): that item is
+     * skipped, the names go on */
+    memcpy(buf, der, n);
+    hit = memmem(buf, n, o_rdn, 9);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
+    hit[2] = 0x1e;
+    feed(t, buf, n, 0);
+    CU_ASSERT(th_layer_errors(t, "x509") & TRAWL_BUF_MALFORMED);
+    FIELD_IS(t, "x509af.serialNumber", "42");
+    FIELD_IS(t, "x509sat.printableString", "O+P");
+    FIELD_IS(t, "x509if.oid", "2.5.4.3,2.5.4.3,2.5.4.10,2.5.4.3");
+    FIELD_IS(t, "x509ce.dNSName", "a.example.com,b.example.com");
     th_free(t);
     free(buf);
     free(der);
