@@ -203,6 +203,7 @@ static void make_record(struct trawl_packet *pkt, const struct ftp_state *st, st
         trawl_rec_addr(r, C_DC_ORIG_H, fs->dc_fam, fs->dc_orig);
         trawl_rec_addr(r, C_DC_RESP_H, fs->dc_fam, fs->dc_resp);
         trawl_rec_uint(r, C_DC_RESP_P, fs->dc_port);
+        fs->dc = false;                    /* shown on the command that announced it */
     }
     uint64_t last = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : fi->last_frame;
     trawl_rec_evidence(r, C_COMMUNITY_ID, pkt, f, fi->first_file, c->frame ? c->frame : fi->first_frame, last);
