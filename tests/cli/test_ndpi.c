@@ -48,6 +48,10 @@ static const struct deviation deviations[] = {
       "t10i350200_1f24bcc5f17d_33a13ba74d1c", "no SNI: spec 'i', nDPI 'd'" },
     { "sll-kakaotalk-dns-tls-http.pcap", 37821, "t10d350200_1f24bcc5f17d_33a13ba74d1c",
       "t10i350200_1f24bcc5f17d_33a13ba74d1c", "no SNI: spec 'i', nDPI 'd'" },
+    { "vlan-smtp-starttls-ipv6.pcap", 57406, "t10d290100_cdba58456bdf_e78b541c01a9",
+      "t10i290100_cdba58456bdf_e78b541c01a9", "no SNI (after STARTTLS): spec 'i', nDPI 'd'" },
+    { "tcp-ooo-retrans-ftp-auth-tls.pcap", 62092, "t12d410100_d572b635dddf_5f8d9ea464d3",
+      "t12i410100_d572b635dddf_5f8d9ea464d3", "no SNI (after AUTH TLS): spec 'i', nDPI 'd'" },
     /* JA4 c: with no extensions left to hash the specification writes 000000000000; nDPI hashes
      * the empty string (e3b0c442...). */
     { "sll-kakaotalk-dns-tls-http.pcap", 58964, "t10d150000_e2ff6cb279ee_e3b0c44298fc",
