@@ -115,11 +115,11 @@ static const struct trawl_record_def smtp_def = {
 #define LINE_CAP (64 * 1024)       /* a command or reply (all its lines) longer: give up */
 #define DATA_HOLD (512 * 1024)     /* a message held whole for imf up to this; longer: streamed */
 #define STR_CAP 256                /* a record string kept */
-#define LIST_CAP 1024              /* rcptto, to, cc: kept joined by NUL, cut beyond */
+#define LIST_CAP 2048              /* rcptto, to, cc: kept joined by NUL, cut beyond */
 #define PEND_CAP 64                /* commands waiting for a reply (pipelining) */
 #define PATH_CAP 8
 
-enum { PH_CMD, PH_DATA, PH_TLS, PH_DEAD };
+enum { PH_CMD, PH_DATA, PH_BDAT, PH_TLS, PH_DEAD };
 enum { K_OTHER, K_HELO, K_MAIL, K_RCPT, K_DATA, K_DOT, K_STARTTLS, K_AUTH, K_AUTHLINE, K_RSET, K_QUIT, K_BDAT };
 enum { A_NONE, A_LOGIN, A_PLAIN, A_OTHER };
 
@@ -149,6 +149,8 @@ struct smtp_flow {
     uint32_t data_frags;          /* deliveries that brought message bytes */
     uint64_t data_len;            /* message bytes (streamed once past DATA_HOLD) */
     bool data_streamed;
+    bool bdat_last, bdat_first;   /* BDAT: this chunk ends the message; it is the first one */
+    uint64_t bdat_left;           /* BDAT: chunk bytes still to come */
     uint32_t trans_depth;
     struct str helo, last_reply;
     struct smtp_tx tx;
@@ -300,6 +302,8 @@ static void tx_begin(struct trawl_packet *pkt, struct smtp_flow *fs)
     tx->open = true;
     tx->ts = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->ts_ns : 0;
     tx->first_frame = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : 0;
+    fs->data_len = 0;
+    fs->data_frags = 0;
 }
 
 /* An IP address in a header value: the first "[a.b.c.d]" / "[IPv6:...]" or bare dotted quad. */
@@ -482,6 +486,20 @@ static void on_command(struct trawl_packet *pkt, const struct smtp_state *st, st
         fs->data_frags = 0;
         fs->data_len = 0;
         fs->data_streamed = false;
+    } else if (ieq(p, vl, "BDAT") && arg) {
+        /* RFC 3030: "BDAT size [LAST]", then exactly size bytes of the message */
+        uint64_t sz = 0;
+        uint32_t i = 0;
+        while (i < an && i < 18 && arg[i] >= '0' && arg[i] <= '9') sz = sz * 10 + (uint64_t)(arg[i++] - '0');
+        if (i && (i == an || arg[i] == ' ')) {
+            k = K_BDAT;
+            if (!fs->tx.open) tx_begin(pkt, fs);
+            fs->bdat_first = !fs->tx.has_data && !fs->data_len;
+            if (fs->bdat_first) { fs->data_frags = 0; fs->data_streamed = false; }
+            fs->bdat_last = i < an && iprefix(arg + i + 1, an - i - 1, "LAST");
+            fs->bdat_left = sz;
+            fs->phase = PH_BDAT;
+        }
     } else if (ieq(p, vl, "STARTTLS")) {
         k = K_STARTTLS;
     } else if (ieq(p, vl, "AUTH")) {
@@ -596,6 +614,48 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
     return n;
 }
 
+/* BDAT: the chunk's bytes. A message sent as one chunk (BDAT n LAST) held whole up to DATA_HOLD
+ * goes to imf like a DATA message (no dot-stuffing in BDAT); otherwise the headers of the first
+ * chunk fill the record and the rest is counted. Returns the bytes used. */
+static uint32_t on_bdat(struct trawl_packet *pkt, const struct smtp_state *st, struct smtp_flow *fs,
+                        const uint8_t *d, uint32_t n, bool *more)
+{
+    if (!fs->bdat_left) { fs->phase = PH_CMD; return 0; }
+    bool whole = fs->bdat_first && fs->bdat_last && fs->bdat_left <= DATA_HOLD;
+    if (whole && n < fs->bdat_left) {
+        if (!fs->data_scan || n > fs->data_scan) fs->data_frags++;
+        fs->data_scan = n;
+        *more = true;
+        return 0;
+    }
+    uint32_t take = n < fs->bdat_left ? n : (uint32_t)fs->bdat_left;
+    fs->data_scan = 0;
+    if (!whole) fs->data_frags++;
+    else if (!fs->data_frags) fs->data_frags = 1;
+    if (!whole && fs->bdat_first && !fs->data_len) read_headers(&fs->tx, d, take);
+    fs->data_len += take;
+    fs->bdat_left -= take;
+    if (!fs->bdat_left) {
+        fs->phase = PH_CMD;
+        if (fs->bdat_last) {
+            trawl_add_uint(pkt, F_FRAG_COUNT, fs->data_frags);
+            trawl_add_uint(pkt, F_REASM_LENGTH, (uint32_t)(fs->data_len > UINT32_MAX ? UINT32_MAX : fs->data_len));
+            fs->tx.has_data = true;
+            if (whole && take) {
+                read_headers(&fs->tx, d, take);
+                if (st->imf) {
+                    uint8_t latch = 0;
+                    struct trawl_buf mb = trawl_buf_make(d, take, take, &latch);
+                    trawl_dissect_proto(pkt, st->imf, &mb);
+                }
+            }
+            fs->data_len = 0;
+            fs->data_frags = 0;
+        }
+    }
+    return take;
+}
+
 /* ---- the server ------------------------------------------------------------------------------ */
 
 static bool digit3(const uint8_t *p, uint32_t n)
@@ -673,6 +733,12 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
         if (f) make_record(pkt, st, f, fs);
         break;
     }
+    case K_BDAT:
+        if (fs->tx.open && fs->tx.has_data && fs->phase != PH_BDAT) {
+            struct trawl_flow *f = trawl_packet_flow(pkt);
+            if (f) make_record(pkt, st, f, fs);
+        }
+        break;
     case K_RSET: case K_QUIT:
         if (fs->tx.open && (fs->tx.mailfrom.n || fs->tx.has_data)) {
             struct trawl_flow *f = trawl_packet_flow(pkt);
@@ -727,6 +793,10 @@ static int smtp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
         while (off < n && !more) {
             if (fs->phase == PH_DATA) {
                 off += on_data(pkt, st, fs, d + off, n - off, &more);
+                continue;
+            }
+            if (fs->phase == PH_BDAT) {
+                off += on_bdat(pkt, st, fs, d + off, n - off, &more);
                 continue;
             }
             if (fs->phase != PH_CMD) { off = n; break; }
@@ -798,6 +868,11 @@ static void smtp_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, ui
     struct smtp_flow *fs = trawl_flow_state_peek(f, st->proto);
     if (!fs || fs->phase == PH_TLS || fs->phase == PH_DEAD) return;
     (void)pkt;
+    if (dir == TRAWL_DIR_ORIG && fs->phase == PH_BDAT) {
+        fs->bdat_first = false;            /* never hand imf a chunk with a hole */
+        fs->bdat_left = fs->bdat_left > len ? fs->bdat_left - len : 0;
+        if (!fs->bdat_left) fs->phase = PH_CMD;
+    }
     if (dir == TRAWL_DIR_ORIG && fs->phase == PH_DATA) {
         /* bytes of the message are missing: count on, never hand imf a message with a hole */
         fs->data_streamed = true;

@@ -405,6 +405,43 @@ static void test_every_cut(void)
     }
 }
 
+/* CHUNKING (RFC 3030): BDAT chunks are counted bytes, not lines; no dot-stuffing. */
+static void test_bdat(void)
+{
+    struct conv v = conv_new();
+    ss(&v, "220 m ESMTP\r\n");
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n");
+    ss(&v, "250 a\r\n250 b\r\n");
+    /* one chunk, LAST, cut over two segments: handed to imf whole */
+    cs(&v, "BDAT 33 LAST\r\nSubject: one\r\n");
+    FIELD_IS(v.t, "smtp.req.command", "BDAT");
+    FIELD_IS(v.t, "smtp.req.parameter", "33 LAST");
+    FIELD_IS(v.t, "imf.subject", "");
+    cs(&v, "\r\n.NOOP\r\nQUIT\r\nxx\r\nNOOP\r\n");   /* 33 bytes end after "xx\r\n" */
+    FIELD_IS(v.t, "imf.subject", "one");
+    FIELD_IS(v.t, "imf.message_text.length", "17");      /* ".NOOP..." kept: no unstuffing */
+    FIELD_IS(v.t, "smtp.data.reassembled.length", "33");
+    FIELD_IS(v.t, "smtp.req.command", "NOOP");            /* the command after the chunk */
+    ss(&v, "250 got it\r\n250 noop\r\n");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 1);
+    REC_IS(v.t, 0, "subject", "one");
+    REC_IS(v.t, 0, "last_reply", "250 got it");
+    /* two chunks: the first chunk's headers reach the record, imf is not called */
+    cs(&v, "MAIL FROM:<e@f>\r\nRCPT TO:<g@h>\r\n");
+    ss(&v, "250 a\r\n250 b\r\n");
+    cs(&v, "BDAT 16\r\nSubject: two\r\n\r\n");
+    ss(&v, "250 chunk\r\n");
+    cs(&v, "BDAT 5 LAST\r\nbody!");
+    FIELD_IS(v.t, "smtp.data.reassembled.length", "21");
+    FIELD_IS(v.t, "imf.subject", "");
+    ss(&v, "250 done\r\n");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 2);
+    REC_IS(v.t, 1, "subject", "two");
+    REC_IS(v.t, 1, "mailfrom", "e@f");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 static void test_heuristic_and_mime(void)
 {
     /* port 2626: only the heuristic finds it, on the greeting */
@@ -445,5 +482,6 @@ void test_smtp_register(void)
     CU_add_test(s, "STARTTLS refused (454) and accepted (switch)", test_starttls);
     CU_add_test(s, "garbage, a line past the 64 KiB cap", test_garbage_and_caps);
     CU_add_test(s, "every cut of a session", test_every_cut);
+    CU_add_test(s, "BDAT chunks (one LAST chunk to imf, two chunks)", test_bdat);
     CU_add_test(s, "heuristic, MIME parts, FTP greeting refused", test_heuristic_and_mime);
 }
