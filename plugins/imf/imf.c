@@ -165,6 +165,23 @@ static bool boundary_of(const uint8_t *ct, uint32_t n, const uint8_t **b, uint32
     return false;
 }
 
+/* The view mime_multipart reads: the Content-Type value on one line (its folding turned into
+ * blanks), a line end, then the body. */
+static void call_mime(struct trawl_packet *pkt, const struct imf_state *st, const uint8_t *ct, uint32_t ctn,
+                      const uint8_t *body, uint32_t bn, unsigned depth)
+{
+    uint8_t *nb = trawl_packet_alloc(pkt, (size_t)ctn + 1 + bn);
+    if (!nb) return;
+    for (uint32_t i = 0; i < ctn; i++) nb[i] = ct[i] == '\r' || ct[i] == '\n' ? ' ' : ct[i];
+    nb[ctn] = '\n';
+    if (bn) memcpy(nb + ctn + 1, body, bn);
+    uint32_t len = ctn + 1 + bn;
+    uint8_t latch = 0;
+    struct trawl_buf sb = trawl_buf_make(nb, len, len, &latch);
+    trawl_packet_hint(pkt, depth << 16);
+    trawl_dissect_proto(pkt, st->mime, &sb);
+}
+
 /* ---- mime_multipart: the content types of the parts ------------------------------------------- */
 
 struct pctx { struct trawl_packet *pkt; const uint8_t *ct; uint32_t ctn; };
@@ -226,17 +243,7 @@ static int mime_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *s
                 uint32_t ibn;
                 if (pc.ct && depth < MAX_DEPTH && boundary_of(pc.ct, pc.ctn, &ib, &ibn)) {
                     /* a nested multipart: its type line, then its body */
-                    uint32_t bl = pe - (uint32_t)part_start - pb;
-                    uint8_t *nb = trawl_packet_alloc(pkt, (size_t)pc.ctn + 1 + bl);
-                    if (nb) {
-                        memcpy(nb, pc.ct, pc.ctn);
-                        nb[pc.ctn] = '\n';
-                        memcpy(nb + pc.ctn + 1, m + part_start + pb, bl);
-                        uint8_t latch = 0;
-                        struct trawl_buf sb = trawl_buf_make(nb, pc.ctn + 1 + bl, pc.ctn + 1 + bl, &latch);
-                        trawl_packet_hint(pkt, (depth + 1) << 16);
-                        trawl_dissect_proto(pkt, st->mime, &sb);
-                    }
+                    call_mime(pkt, st, pc.ct, pc.ctn, m + part_start + pb, pe - (uint32_t)part_start - pb, depth + 1);
                 }
             }
             parts++;
@@ -272,17 +279,7 @@ static int imf_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *st
     const uint8_t *b;
     uint32_t bn;
     if (h.ct && body < n && boundary_of(h.ct, h.ctn, &b, &bn)) {
-        uint8_t *nb = trawl_packet_alloc(pkt, (size_t)h.ctn + 1 + (n - body));
-        if (nb) {
-            memcpy(nb, h.ct, h.ctn);
-            nb[h.ctn] = '\n';
-            memcpy(nb + h.ctn + 1, m + body, n - body);
-            uint32_t len = h.ctn + 1 + (n - body);
-            uint8_t latch = 0;
-            struct trawl_buf sb = trawl_buf_make(nb, len, len, &latch);
-            trawl_packet_hint(pkt, 0);
-            trawl_dissect_proto(pkt, st->mime, &sb);
-        }
+        call_mime(pkt, st, h.ct, h.ctn, m + body, n - body, 0);
     }
     if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, ", IMF");
     return (int)n;

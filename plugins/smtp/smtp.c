@@ -120,7 +120,7 @@ static const struct trawl_record_def smtp_def = {
 #define PATH_CAP 8
 
 enum { PH_CMD, PH_DATA, PH_BDAT, PH_TLS, PH_DEAD };
-enum { K_OTHER, K_HELO, K_MAIL, K_RCPT, K_DATA, K_DOT, K_STARTTLS, K_AUTH, K_AUTHLINE, K_RSET, K_QUIT, K_BDAT };
+enum { K_OTHER, K_HELO, K_MAIL, K_RCPT, K_DATA, K_DOT, K_STARTTLS, K_AUTH, K_RSET, K_QUIT, K_BDAT };
 enum { A_NONE, A_LOGIN, A_PLAIN, A_OTHER };
 
 struct str { uint16_t n; char s[STR_CAP]; };
@@ -433,8 +433,7 @@ static void on_command(struct trawl_packet *pkt, const struct smtp_state *st, st
     trawl_add_bool(pkt, F_REQ, true);
     if (fs->auth != A_NONE && fs->got_334) {
         /* A credential line answering the server's 334. */
-        fs->got_334 = false;
-        pend_push(fs, K_AUTHLINE);
+        fs->got_334 = false;                /* answered by a 334 or AUTH's final reply */
         if (ll == 1 && p[0] == '*') { fs->auth = A_NONE; return; }     /* cancelled */
         if (fs->auth == A_LOGIN) {
             unsigned which = fs->auth_lines == 0 && !fs->auth_initial ? F_USERNAME : F_PASSWORD;
@@ -722,7 +721,7 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
     if (code == 334) { if (fs->auth != A_NONE) fs->got_334 = true; return false; }
     uint8_t k = pend_pop(fs);
     switch (k) {
-    case K_AUTH: case K_AUTHLINE:
+    case K_AUTH:
         fs->auth = A_NONE;
         break;
     case K_DATA:

@@ -274,6 +274,16 @@ static void test_auth(void)
     cs(&v, "NOOP\r\n");                                    /* AUTH is over: a command again */
     FIELD_IS(v.t, "smtp.req.command", "NOOP");
     FIELD_IS(v.t, "smtp.auth.password", "");
+    ss(&v, "250 noop\r\n");
+    /* the replies still answer the right commands: the record comes with the end's reply */
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    ss(&v, "250 a\r\n250 b\r\n354 c\r\n");
+    cs(&v, "Subject: after auth\r\n\r\nx\r\n.\r\n");
+    FIELD_IS(v.t, "imf.subject", "after auth");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 0);
+    ss(&v, "250 queued\r\n");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 1);
+    REC_IS(v.t, 0, "last_reply", "250 queued");
     th_free(v.t);
 
     /* -o smtp.decryption=1: as tshark -o smtp.decryption:TRUE */
@@ -452,13 +462,31 @@ static void test_heuristic_and_mime(void)
     FIELD_IS(v.t, "smtp.req.command", "HELO");
     cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
     ss(&v, "250 a\r\n250 b\r\n250 c\r\n354 d\r\n");
-    cs(&v, "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\npreamble\r\n--BB\r\n"
+    cs(&v, "Content-Type: multipart/mixed;\r\n\tboundary=\"BB\"\r\n\r\npreamble\r\n--BB\r\n"
            "Content-Type: text/plain\r\n\r\nhello\r\n--BB\r\nContent-Type: application/octet-stream\r\n\r\n"
            "AAAA\r\n--BB--\r\n.\r\n");
     FIELD_IS(v.t, "imf.content.type.type", "multipart/mixed");
     FIELD_IS(v.t, "mime_multipart.type", "multipart/mixed");
     FIELD_IS(v.t, "mime_multipart.header.content-type", "text/plain,application/octet-stream");
+    FIELD_IS(v.t, "imf.content.type", "multipart/mixed;\\r\\n\\tboundary=\"BB\"");
     CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    /* nested, and a multipart without its closing delimiter */
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    ss(&v, "250 a\r\n250 b\r\n354 d\r\n");
+    cs(&v, "Content-Type: multipart/mixed; boundary=out\r\n\r\n--out\r\n"
+           "Content-Type: multipart/alternative; boundary=in\r\n\r\n--in\r\nContent-Type: text/plain\r\n\r\na\r\n"
+           "--in\r\nContent-Type: text/html\r\n\r\n<p>a</p>\r\n--in--\r\n--out\r\nContent-Type: image/png\r\n\r\nPNG\r\n"
+           "--out--\r\n.\r\n");
+    FIELD_IS(v.t, "mime_multipart.type", "multipart/mixed,multipart/alternative");
+    FIELD_IS(v.t, "mime_multipart.header.content-type", "multipart/alternative; boundary=in,text/plain,text/html,image/png");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    ss(&v, "250 ok\r\n");
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    ss(&v, "250 a\r\n250 b\r\n354 d\r\n");
+    cs(&v, "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\ncut\r\n.\r\n");
+    FIELD_IS(v.t, "mime_multipart.header.content-type", "");   /* the part never ends */
+    CU_ASSERT(th_layer_errors(v.t, "mime_multipart") & TRAWL_BUF_MALFORMED);
+    CU_ASSERT_EQUAL(th_layer_errors(v.t, "smtp"), 0);
     th_free(v.t);
     /* an FTP greeting is not SMTP, nor is an HTTP request */
     v = conv_opts(2627, NULL);
