@@ -146,6 +146,7 @@ struct smtp_flow {
     uint8_t npend, pend_head;
     uint8_t pend[PEND_CAP];
     uint32_t data_scan;           /* bytes of the held message already scanned */
+    uint8_t data_head[16];        /* its first bytes: the engine may drop what it held */
     uint32_t data_frags;          /* deliveries that brought message bytes */
     uint64_t data_len;            /* message bytes (streamed once past DATA_HOLD) */
     bool data_streamed;
@@ -557,7 +558,15 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
                         const uint8_t *d, uint32_t n, bool *more)
 {
     uint32_t start = fs->data_streamed ? 0 : fs->data_scan;
-    if (start > n) start = n;                 /* the engine dropped what it held */
+    uint32_t hl = fs->data_scan < sizeof fs->data_head ? fs->data_scan : (uint32_t)sizeof fs->data_head;
+    if (start && (n < start || memcmp(d, fs->data_head, hl))) {
+        /* The engine gave up what it held for us (reasm.max_pdu): these bytes are the middle
+         * of the message. Count on from here; imf gets nothing. */
+        fs->data_streamed = true;
+        fs->data_len += start;
+        fs->dfa = 0;
+        start = 0;
+    }
     if (n > start) fs->data_frags++;
     uint8_t s = fs->dfa;
     uint32_t i = start;
@@ -588,6 +597,7 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
     }
     fs->dfa = s;
     if (!fs->data_streamed && n < DATA_HOLD) {
+        memcpy(fs->data_head, d, n < sizeof fs->data_head ? n : sizeof fs->data_head);
         fs->data_scan = n;
         fs->data_len = 0;
         *more = true;

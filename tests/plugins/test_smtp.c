@@ -415,6 +415,32 @@ static void test_every_cut(void)
     }
 }
 
+/* reasm.max_pdu smaller than the message: the engine drops what smtp held; smtp notices, counts
+ * on, still finds the end, and the commands after it are commands. */
+static void test_small_max_pdu(void)
+{
+    const char *opts[] = { "reasm.max_pdu=2048", NULL };
+    struct conv v = conv_opts(25, opts);
+    ss(&v, "220 m ESMTP\r\n");
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    ss(&v, "250 a\r\n250 b\r\n354 c\r\n");
+    cs(&v, "Subject: big\r\n\r\n");
+    static char line[1000];
+    memset(line, 'x', sizeof line);
+    line[998] = '\r';
+    line[999] = '\n';
+    for (int i = 0; i < 5; i++) seg(&v, 0, PG_ACK, line, sizeof line);
+    cs(&v, ".\r\nQUIT\r\n");
+    FIELD_IS(v.t, "smtp.req.command", "QUIT");
+    FIELD_IS(v.t, "imf.subject", "");
+    FIELD_IS(v.t, "smtp.data.reassembled.length", "5016");
+    ss(&v, "250 ok\r\n221 bye\r\n");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 1);
+    REC_IS(v.t, 0, "last_reply", "250 ok");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 /* CHUNKING (RFC 3030): BDAT chunks are counted bytes, not lines; no dot-stuffing. */
 static void test_bdat(void)
 {
@@ -510,6 +536,7 @@ void test_smtp_register(void)
     CU_add_test(s, "STARTTLS refused (454) and accepted (switch)", test_starttls);
     CU_add_test(s, "garbage, a line past the 64 KiB cap", test_garbage_and_caps);
     CU_add_test(s, "every cut of a session", test_every_cut);
+    CU_add_test(s, "reasm.max_pdu below the message size", test_small_max_pdu);
     CU_add_test(s, "BDAT chunks (one LAST chunk to imf, two chunks)", test_bdat);
     CU_add_test(s, "heuristic, MIME parts, FTP greeting refused", test_heuristic_and_mime);
 }
