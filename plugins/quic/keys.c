@@ -16,7 +16,9 @@ bool quic_crypto_init(struct quic_state *st)
     st->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
     st->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
     st->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    return st->gcm && st->ecb && st->hkdf;
+    st->gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    st->ecb256 = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    return st->gcm && st->ecb && st->hkdf && st->gcm256 && st->ecb256;
 }
 
 void quic_crypto_fini(struct quic_state *st)
@@ -24,7 +26,9 @@ void quic_crypto_fini(struct quic_state *st)
     EVP_CIPHER_free(st->gcm);
     EVP_CIPHER_free(st->ecb);
     EVP_KDF_free(st->hkdf);
-    st->gcm = st->ecb = st->hkdf = NULL;
+    EVP_CIPHER_free(st->gcm256);
+    EVP_CIPHER_free(st->ecb256);
+    st->gcm = st->ecb = st->hkdf = st->gcm256 = st->ecb256 = NULL;
 }
 
 static const uint8_t salt_v1[20] = {
@@ -55,14 +59,14 @@ const uint8_t *quic_initial_salt(uint32_t v)
     return NULL;
 }
 
-static bool hkdf(const struct quic_state *st, int mode, const uint8_t *key, size_t klen,
+static bool hkdf(const struct quic_state *st, int mode, const char *md, const uint8_t *key, size_t klen,
                  const uint8_t *salt_or_info, size_t slen, uint8_t *out, size_t olen)
 {
     EVP_KDF_CTX *c = EVP_KDF_CTX_new(st->hkdf);
     if (!c) return false;
     OSSL_PARAM p[5], *q = p;
     *q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
     *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, klen);
     *q++ = OSSL_PARAM_construct_octet_string(mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY
                                                  ? OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO,
@@ -73,9 +77,9 @@ static bool hkdf(const struct quic_state *st, int mode, const uint8_t *key, size
     return ok;
 }
 
-/* HKDF-Expand-Label(secret, label, "", len) of TLS 1.3 (RFC 8446 7.1), SHA-256. */
-static bool expand_label(const struct quic_state *st, const uint8_t secret[32], const char *label,
-                         uint8_t *out, size_t len)
+/* HKDF-Expand-Label(secret, label, "", len) of TLS 1.3 (RFC 8446 7.1), SHA-256 or SHA-384. */
+static bool expand_label_md(const struct quic_state *st, const char *md, const uint8_t *secret, size_t slen,
+                            const char *label, uint8_t *out, size_t len)
 {
     uint8_t info[2 + 1 + 255 + 1];
     size_t ll = strlen(label);
@@ -86,7 +90,13 @@ static bool expand_label(const struct quic_state *st, const uint8_t secret[32], 
     memcpy(info + 3, "tls13 ", 6);
     memcpy(info + 9, label, ll);
     info[9 + ll] = 0;
-    return hkdf(st, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, info, 10 + ll, out, len);
+    return hkdf(st, EVP_KDF_HKDF_MODE_EXPAND_ONLY, md, secret, slen, info, 10 + ll, out, len);
+}
+
+static bool expand_label(const struct quic_state *st, const uint8_t secret[32], const char *label,
+                         uint8_t *out, size_t len)
+{
+    return expand_label_md(st, "SHA256", secret, 32, label, out, len);
 }
 
 bool quic_initial_secrets(const struct quic_state *st, uint32_t version, const uint8_t *cid,
@@ -98,7 +108,7 @@ bool quic_initial_secrets(const struct quic_state *st, uint32_t version, const u
     /* RFC 9000 7.2: the client's first DCID has at least 8 bytes; libcrypto refuses an
      * empty HKDF key, so an empty one has no keys. */
     if (!cid_len) return false;
-    if (!hkdf(st, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, cid, cid_len, salt, 20, initial, 32)) return false;
+    if (!hkdf(st, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, "SHA256", cid, cid_len, salt, 20, initial, 32)) return false;
     return expand_label(st, initial, "client in", client, 32) &&
            expand_label(st, initial, "server in", server, 32);
 }
@@ -108,9 +118,27 @@ bool quic_derive_keys(const struct quic_state *st, uint32_t version, const uint8
 {
     bool v2 = version == QUIC_V2;
     quic_keys_free(k);
+    k->klen = 16;
     k->ok = expand_label(st, secret, v2 ? "quicv2 key" : "quic key", k->key, 16) &&
             expand_label(st, secret, v2 ? "quicv2 iv" : "quic iv", k->iv, 12) &&
             expand_label(st, secret, v2 ? "quicv2 hp" : "quic hp", k->hp, 16);
+    return k->ok;
+}
+
+bool quic_derive_suite_keys(const struct quic_state *st, uint32_t version, uint16_t suite,
+                            const uint8_t *secret, uint32_t len, struct quic_keys *k)
+{
+    bool v2 = version == QUIC_V2;
+    const char *md;
+    uint8_t kl;
+    if (suite == 0x1301 && len == 32) { md = "SHA256"; kl = 16; }
+    else if (suite == 0x1302 && len == 48) { md = "SHA384"; kl = 32; }
+    else return false;                  /* ChaCha20 (0x1303) and others: not here */
+    quic_keys_free(k);
+    k->klen = kl;
+    k->ok = expand_label_md(st, md, secret, len, v2 ? "quicv2 key" : "quic key", k->key, kl) &&
+            expand_label_md(st, md, secret, len, v2 ? "quicv2 iv" : "quic iv", k->iv, 12) &&
+            expand_label_md(st, md, secret, len, v2 ? "quicv2 hp" : "quic hp", k->hp, kl);
     return k->ok;
 }
 
@@ -130,7 +158,10 @@ bool quic_hp_mask(const struct quic_state *st, struct quic_keys *k, const uint8_
     if (!c) {
         c = EVP_CIPHER_CTX_new();
         if (!c) return false;
-        if (!EVP_EncryptInit_ex2(c, st->ecb, k->hp, NULL, NULL)) { EVP_CIPHER_CTX_free(c); return false; }
+        if (!EVP_EncryptInit_ex2(c, k->klen == 32 ? st->ecb256 : st->ecb, k->hp, NULL, NULL)) {
+            EVP_CIPHER_CTX_free(c);
+            return false;
+        }
         EVP_CIPHER_CTX_set_padding(c, 0);
         k->hpc = c;
     }
@@ -149,7 +180,10 @@ bool quic_aead_open(const struct quic_state *st, struct quic_keys *k, uint64_t p
     if (!c) {
         c = EVP_CIPHER_CTX_new();
         if (!c) return false;
-        if (!EVP_DecryptInit_ex2(c, st->gcm, k->key, NULL, NULL)) { EVP_CIPHER_CTX_free(c); return false; }
+        if (!EVP_DecryptInit_ex2(c, k->klen == 32 ? st->gcm256 : st->gcm, k->key, NULL, NULL)) {
+            EVP_CIPHER_CTX_free(c);
+            return false;
+        }
         k->aead = c;
     }
     uint8_t nonce[12];

@@ -228,6 +228,8 @@ static void quic_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_
     for (int i = 0; i < 2; i++) {
         quic_keys_free(&fs->keys[i]);
         quic_reasm_free(&fs->cr[i]);
+        quic_keys_free(&fs->hs[i]);
+        quic_reasm_free(&fs->crh[i]);
     }
 }
 
@@ -343,17 +345,50 @@ static void hex_col(struct trawl_packet *pkt, const char *label, const uint8_t *
     for (uint32_t i = 0; i < n; i++) trawl_col_append(pkt, TRAWL_COL_INFO, "%02x", p[i]);
 }
 
+/* What the key log needs from the hellos: the ClientHello's random, the ServerHello's suite. */
+static void note_hellos(struct quic_flow *fs, const uint8_t *m, uint32_t n)
+{
+    uint32_t off = 0;
+    while (n - off >= 4) {
+        uint32_t ml = (uint32_t)m[off + 1] << 16 | (uint32_t)m[off + 2] << 8 | m[off + 3];
+        if (ml > n - off - 4) break;
+        const uint8_t *b = m + off + 4;
+        if (m[off] == 1 && ml >= 34 && !fs->have_random) {
+            memcpy(fs->client_random, b + 2, 32);
+            fs->have_random = true;
+        } else if (m[off] == 2 && ml >= 35 && !fs->cipher) {
+            uint32_t sl = b[34];
+            if (35 + sl + 2 <= ml) fs->cipher = (uint16_t)(b[35 + sl] << 8 | b[36 + sl]);
+        }
+        off += 4 + ml;
+    }
+}
+
 /* Hand the handshake messages completed in r to tls (the CRYPTO bytes of one space). */
-static void hand_over(struct trawl_packet *pkt, const struct quic_state *st, struct quic_reasm *r,
-                      uint32_t base)
+static void hand_over(struct trawl_packet *pkt, const struct quic_state *st, struct quic_flow *fs,
+                      struct quic_reasm *r, uint32_t base)
 {
     uint32_t n;
     const uint8_t *m = quic_reasm_take(r, pkt, &n);
-    if (!m || !st->tls) return;
+    if (!m) return;
+    if (st->nkeylog) note_hellos(fs, m, n);
+    if (!st->tls) return;
     uint8_t latch = 0;
     struct trawl_buf hb = trawl_buf_make(m, n, n, &latch);
     hb.base = base;
     trawl_dissect_proto(pkt, st->tls, &hb);
+}
+
+/* Handshake keys from the key log, once the ClientHello's random and the suite are known. */
+static bool handshake_keys(const struct quic_state *st, struct quic_flow *fs, uint32_t version)
+{
+    if (fs->hs[0].ok && fs->hs[1].ok) return true;
+    if (fs->hs_tried || !fs->have_random || !fs->cipher) return false;
+    fs->hs_tried = true;
+    const struct quic_secret *c = quic_keylog_find(st, fs->client_random, KL_CLIENT_HS);
+    const struct quic_secret *s = quic_keylog_find(st, fs->client_random, KL_SERVER_HS);
+    return c && s && quic_derive_suite_keys(st, version, fs->cipher, c->secret, c->len, &fs->hs[0]) &&
+           quic_derive_suite_keys(st, version, fs->cipher, s->secret, s->len, &fs->hs[1]);
 }
 
 /* The bytes from off to the packet's end that were captured, as quic.remaining_payload. */
@@ -383,6 +418,11 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
     struct opened o;
     int res = OPEN_NO_SAMPLE;
     if (whole && h.type == QT_INITIAL && total && fs) res = open_initial(pkt, st, fs, dir, &h, &p, total, &o);
+    int space = h.type == QT_HANDSHAKE ? SP_HANDSHAKE : SP_INITIAL;
+    if (whole && h.type == QT_HANDSHAKE && h.have_length && total && fs && st->nkeylog && fs->client_dir >= 0 &&
+        handshake_keys(st, fs, h.version))
+        res = open_packet(pkt, st, &fs->hs[dir == fs->client_dir ? 0 : 1], &p, h.pn_off, total,
+                          fs->largest_pn[dir][SP_HANDSHAKE], &o);
     uint8_t b0 = trawl_buf_u8(&p, 0);
     trawl_add_uint(pkt, F_HEADER_FORM, 1);
     if (h.type == QT_VN && whole) {
@@ -489,12 +529,13 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
         trawl_tree_pop(pkt);
         return total;
     }
-    fs->decrypted = true;
-    if ((int64_t)o.pn > fs->largest_pn[dir][SP_INITIAL]) fs->largest_pn[dir][SP_INITIAL] = (int64_t)o.pn;
+    if (space == SP_INITIAL) fs->decrypted = true;
+    if ((int64_t)o.pn > fs->largest_pn[dir][space]) fs->largest_pn[dir][space] = (int64_t)o.pn;
+    struct quic_reasm *r = space == SP_HANDSHAKE ? &fs->crh[dir] : &fs->cr[dir];
     uint8_t latch = 0;
     struct trawl_buf pl = trawl_buf_make(o.plain, o.plain_len, o.plain_len, &latch);
     pl.base = p.base + po;
-    bool ok = quic_frames(pkt, &pl, &fs->cr[dir], QT_INITIAL, &fs->crypto_cut);
+    bool ok = quic_frames(pkt, &pl, r, h.type, &fs->crypto_cut);
     if (!ok || latch) {
         /* A frame that runs past the decrypted payload: the packet lies about itself. */
         trawl_tree_push(pkt, F_PROTOCOL_VIOLATION);
@@ -502,7 +543,7 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
         trawl_buf_mark_malformed(&p);
     }
     if (fs->crypto_cut) trawl_add_uint(pkt, F_CRYPTO_CUT, fs->crypto_cut);
-    hand_over(pkt, st, &fs->cr[dir], pl.base);
+    hand_over(pkt, st, fs, r, pl.base);
     return total;
 }
 
@@ -608,7 +649,15 @@ static int quic_init(struct trawl_init *ctx)
     trawl_init_set_state(ctx, st);
     if (!quic_crypto_init(st)) return TRAWL_EINVAL;
     st->proto = trawl_proto_register(ctx, &quic_proto, st);
-    return st->proto ? 0 : TRAWL_EINVAL;
+    if (!st->proto) return TRAWL_EINVAL;
+    const char *kl = trawl_init_option(ctx, "keylog");
+    if (kl && *kl) {
+        int r = quic_keylog_load(st, kl);
+        if (r < 0) trawl_init_log(ctx, TRAWL_LOG_ERROR, "keylog=%s: cannot be read", kl);
+        else trawl_init_log(ctx, TRAWL_LOG_INFO, "keylog=%s: %u handshake secrets", kl, st->nkeylog);
+        return r;
+    }
+    return 0;
 }
 
 static int quic_handoff(struct trawl_init *ctx)
@@ -625,6 +674,7 @@ static void quic_fini(void *p)
     struct quic_state *st = p;
     if (!st) return;
     quic_crypto_fini(st);
+    free(st->keylog);
     free(st);
 }
 

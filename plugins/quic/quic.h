@@ -43,10 +43,12 @@ enum { SP_INITIAL, SP_HANDSHAKE, SP_APP, SP__COUNT };
 #define QUIC_GROW_FLOOR 8192u           /* a buffer may always grow this far ... */
 #define QUIC_GROW_FACTOR 4u             /* ... beyond, to this many times the bytes held */
 
-/* One direction's packet protection keys for Initial packets. */
+/* One direction's packet protection keys: AES-128-GCM (Initial packets, TLS_AES_128_GCM_SHA256)
+ * or AES-256-GCM (TLS_AES_256_GCM_SHA384), with AES-ECB header protection of the same size. */
 struct quic_keys {
     bool ok;
-    uint8_t key[16], iv[12], hp[16];
+    uint8_t klen;                        /* 16 or 32 */
+    uint8_t key[32], iv[12], hp[32];
     void *aead;                          /* EVP_CIPHER_CTX, made on first use, freed at flow end */
     void *hpc;
 };
@@ -74,6 +76,13 @@ struct quic_flow {
     struct quic_keys keys[2];            /* [0] "client in", [1] "server in" */
     int64_t largest_pn[2][SP__COUNT];    /* per sender direction, -1: none yet */
     struct quic_reasm cr[2];             /* Initial CRYPTO per sender direction */
+    /* With a key log: the ClientHello's random, the cipher suite the ServerHello chose, the
+     * Handshake keys ([0] client, [1] server) and the Handshake space's CRYPTO. */
+    bool have_random, hs_tried;
+    uint16_t cipher;                     /* 0 until the ServerHello */
+    uint8_t client_random[32];
+    struct quic_keys hs[2];
+    struct quic_reasm crh[2];
     uint64_t auth_failed;                /* Initials whose AEAD tag did not verify */
     uint64_t crypto_cut;                 /* CRYPTO bytes dropped (caps) */
 };
@@ -83,6 +92,18 @@ struct quic_state {
     const struct trawl_proto *proto;
     const struct trawl_proto *tls;       /* "tls-handshake", NULL when tls is not loaded */
     void *gcm, *ecb, *hkdf;              /* EVP_CIPHER / EVP_CIPHER / EVP_KDF, fetched once */
+    void *gcm256, *ecb256;
+    struct quic_secret *keylog;          /* -o quic.keylog=FILE (SSLKEYLOGFILE format), sorted */
+    uint32_t nkeylog;
+};
+
+/* A key log line this plugin uses. */
+enum { KL_CLIENT_HS, KL_SERVER_HS };
+struct quic_secret {
+    uint8_t random[32];
+    uint8_t label;                       /* KL_* */
+    uint8_t len;                         /* 32 or 48 */
+    uint8_t secret[48];
 };
 
 /* keys.c */
@@ -96,6 +117,12 @@ bool quic_initial_secrets(const struct quic_state *st, uint32_t version, const u
 /* key, iv and hp from a secret (HKDF-Expand-Label with the version's labels). */
 bool quic_derive_keys(const struct quic_state *st, uint32_t version, const uint8_t secret[32],
                       struct quic_keys *k);
+/* The same for a TLS 1.3 cipher suite's traffic secret (0x1301 or 0x1302; false for others). */
+bool quic_derive_suite_keys(const struct quic_state *st, uint32_t version, uint16_t suite,
+                            const uint8_t *secret, uint32_t len, struct quic_keys *k);
+/* keylog.c: read an SSLKEYLOGFILE; the secret of a label for a ClientHello random, or NULL. */
+int quic_keylog_load(struct quic_state *st, const char *path);
+const struct quic_secret *quic_keylog_find(const struct quic_state *st, const uint8_t random[32], int label);
 /* Both directions' keys into k[0] (client) and k[1] (server). */
 bool quic_initial_keys(const struct quic_state *st, uint32_t version, const uint8_t *cid,
                        uint32_t cid_len, struct quic_keys k[2]);

@@ -1005,6 +1005,64 @@ static void test_crypto_cap(void)
     th_free(v.t);
 }
 
+
+/* With a key log (-o quic.keylog=FILE): the Handshake packets of the v2 capture open (the
+ * secrets are the capture's own Decryption Secrets Block lines for its ClientHello), and
+ * their CRYPTO frames reach tls: EncryptedExtensions (ALPN), Certificate, CertificateVerify,
+ * Finished, as tshark shows them with the same secrets. */
+static void test_keylog(void)
+{
+    static const char *const lines[2] = {
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET ed7d246300a798f2f2fda6a86e07c9590cc1229e2006788590d94907ded70f74 "
+        "a5fc2ad4672b55df30dbbb7d9d972278c9b7ecbeed7f3162eee75a1340e440e1\n",
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET ed7d246300a798f2f2fda6a86e07c9590cc1229e2006788590d94907ded70f74 "
+        "a1c57bd61760be2a813160b7b06f581e80f9b970376777cc5a6dba6b82e354bb\n",
+    };
+    char kl[64], opt[128], path[600];
+    snprintf(kl, sizeof kl, "/tmp/trawl-quic-keylog-%d.txt", (int)getpid());
+    snprintf(path, sizeof path, "%s/pcapng-sll-dsb-quic-v2-http3.pcapng", th_captures_dir());
+    for (int bad = 0; bad < 2; bad++) {
+        FILE *f = fopen(kl, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fputs("# comment\nCLIENT_RANDOM 00 00\n", f);
+        fputs(lines[0], f);
+        if (!bad) fputs(lines[1], f);
+        else fputs("CLIENT_HANDSHAKE_TRAFFIC_SECRET ed7d246300a798f2f2fda6a86e07c9590cc1229e2006788590d94907ded70f74 "
+                   "a1c57bd61760be2a813160b7b06f581e80f9b970376777cc5a6dba6b82e354bc\n", f);   /* one bit off */
+        fclose(f);
+        snprintf(opt, sizeof opt, "quic.keylog=%s", kl);
+        const char *dirs[] = { th_plugin_dir(), NULL }, *opts[] = { opt, NULL };
+        struct th *t = trawl_test_new_opts(dirs, NULL, opts);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        CU_ASSERT_EQUAL_FATAL(trawl_test_file_upto(t, path, 2), 0);
+        FIELD_IS(t, "quic.packet_number", "128705,0,1");    /* the server's secret is right */
+        FIELD_IS(t, "quic.frame_type", "3,6,6,6");
+        FIELD_IS(t, "quic.crypto.length", "123,999,313");   /* tshark adds the 1-RTT one: 122 */
+        if (have_tls()) {
+            FIELD_IS(t, "tls.handshake.type", "2,8,11,15,20");  /* tshark: and 4 (1-RTT) */
+            FIELD_IS(t, "tls.handshake.extensions_alpn_str", "h3");
+        }
+        CU_ASSERT_EQUAL_FATAL(trawl_test_file_upto(t, path, 4), 0);
+        /* The client's Handshake packet: PING, ACK, CRYPTO with its Finished (one bit off in
+         * its secret: the tag does not verify). */
+        if (!bad) FIELD_IS(t, "quic.packet_number", "0");
+        FIELD_IS(t, "quic.frame_type", bad ? "" : "1,3,6");
+        CU_ASSERT_EQUAL(th_count(t, "quic.decryption_failed"), bad ? 1 : 0);
+        if (have_tls()) FIELD_IS(t, "tls.handshake.type", bad ? "" : "20");
+        th_free(t);
+    }
+    unlink(kl);
+    /* A key log that cannot be read: the plugin is refused (not a silent run without it). */
+    snprintf(opt, sizeof opt, "quic.keylog=/nonexistent/trawl-quic-keylog");
+    const char *dirs[] = { th_plugin_dir(), NULL }, *opts[] = { opt, NULL };
+    struct th *t = trawl_test_new_opts(dirs, NULL, opts);
+    if (t) {
+        CU_ASSERT_EQUAL(trawl_test_file_upto(t, path, 1), 0);
+        FIELD_IS(t, "quic.version", "");
+        th_free(t);
+    }
+}
+
 /* ---- the reassembly ------------------------------------------------------------------------------ */
 
 static void test_reasm(void)
@@ -1074,5 +1132,6 @@ void test_quic_register(void)
     CU_add_test(s, "frames: ACK ranges, ACK_ECN, CONNECTION_CLOSE, violations", test_frames);
     CU_add_test(s, "keys: server first, Retry, version negotiation, draft-29", test_key_changes);
     CU_add_test(s, "CRYPTO past the cap is counted", test_crypto_cap);
+    CU_add_test(s, "key log: the v2 capture's Handshake packets", test_keylog);
     CU_add_test(s, "CRYPTO reassembly: overlaps, conflicts, caps", test_reasm);
 }
