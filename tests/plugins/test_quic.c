@@ -61,16 +61,24 @@ static const struct crypto_fns *cf(void)
 
 /* ---- the sealing helper -------------------------------------------------------------------- */
 
-struct tk { uint8_t key[16], iv[12], hp[16]; };
+struct tk { uint8_t key[32], iv[12], hp[32]; int klen; };
 
+static bool t_hkdf_md(const char *md, int mode, const uint8_t *k, size_t kl, const uint8_t *s, size_t sl,
+                      uint8_t *out, size_t ol);
 static bool t_hkdf(int mode, const uint8_t *k, size_t kl, const uint8_t *s, size_t sl, uint8_t *out, size_t ol)
+{
+    return t_hkdf_md("SHA256", mode, k, kl, s, sl, out, ol);
+}
+
+static bool t_hkdf_md(const char *md, int mode, const uint8_t *k, size_t kl, const uint8_t *s, size_t sl,
+                      uint8_t *out, size_t ol)
 {
     const struct crypto_fns *c = cf();
     EVP_KDF *kdf = c->EVP_KDF_fetch(NULL, "HKDF", NULL);
     EVP_KDF_CTX *x = c->EVP_KDF_CTX_new(kdf);
     OSSL_PARAM p[5];
     p[0] = c->OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    p[1] = c->OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    p[1] = c->OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
     p[2] = c->OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)k, kl);
     p[3] = c->OSSL_PARAM_construct_octet_string(mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? OSSL_KDF_PARAM_SALT
                                                                                        : OSSL_KDF_PARAM_INFO,
@@ -80,6 +88,18 @@ static bool t_hkdf(int mode, const uint8_t *k, size_t kl, const uint8_t *s, size
     c->EVP_KDF_CTX_free(x);
     c->EVP_KDF_free(kdf);
     return ok;
+}
+
+/* HKDF-Expand-Label with SHA-384 over a 48-byte secret (TLS_AES_256_GCM_SHA384). */
+static bool t_label384(const uint8_t secret[48], const char *label, uint8_t *out, size_t n)
+{
+    uint8_t info[64];
+    size_t ll = strlen(label);
+    info[0] = 0; info[1] = (uint8_t)n; info[2] = (uint8_t)(6 + ll);
+    memcpy(info + 3, "tls13 ", 6);
+    memcpy(info + 9, label, ll);
+    info[9 + ll] = 0;
+    return t_hkdf_md("SHA384", EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 48, info, 10 + ll, out, n);
 }
 
 static bool t_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t n)
@@ -111,6 +131,7 @@ static bool t_keys(uint32_t version, const uint8_t *cid, size_t n, struct tk *cl
     if (!t_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, cid, n, salt, 20, init, 32)) return false;
     struct tk *k[2] = { cl, sv };
     for (int i = 0; i < 2; i++) {
+        k[i]->klen = 16;
         if (!t_label(init, i ? "server in" : "client in", sec, 32)) return false;
         if (!t_label(sec, v2 ? "quicv2 key" : "quic key", k[i]->key, 16) ||
             !t_label(sec, v2 ? "quicv2 iv" : "quic iv", k[i]->iv, 12) ||
@@ -126,7 +147,9 @@ static size_t t_protect(const struct tk *k, const uint8_t *hdr, size_t hl, size_
                         const uint8_t *pay, size_t pl, uint8_t *out)
 {
     const struct crypto_fns *c = cf();
-    EVP_CIPHER *gcm = c->EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL), *ecb = c->EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+    bool big = k->klen == 32;
+    EVP_CIPHER *gcm = c->EVP_CIPHER_fetch(NULL, big ? "AES-256-GCM" : "AES-128-GCM", NULL);
+    EVP_CIPHER *ecb = c->EVP_CIPHER_fetch(NULL, big ? "AES-256-ECB" : "AES-128-ECB", NULL);
     EVP_CIPHER_CTX *x = c->EVP_CIPHER_CTX_new();
     uint8_t nonce[12];
     memcpy(nonce, k->iv, 12);
@@ -1063,6 +1086,63 @@ static void test_keylog(void)
     }
 }
 
+
+/* TLS_AES_256_GCM_SHA384 chosen by the ServerHello: the Handshake keys come from 48-byte
+ * secrets through SHA-384, AES-256-GCM and AES-256-ECB header protection. */
+static void test_keylog_aes256(void)
+{
+    struct tk c, s, hs;
+    CU_ASSERT_FATAL(t_keys(1, GDCID, 8, &c, &s));
+    uint8_t ch[400], fr[400], d[1500];
+    size_t chl = rfc_ch(ch);
+    memset(ch + 6, 0x11, 32);                        /* the ClientHello's random */
+    static const uint8_t sh[44] = { 0x02, 0, 0, 40, 0x03, 0x03,
+                                    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+                                    0, 0x13, 0x02, 0, 0, 0 };
+    uint8_t secret[48];
+    for (int i = 0; i < 48; i++) secret[i] = (uint8_t)(0xa0 + i);
+    char kl[64], opt[128], line[600];
+    snprintf(kl, sizeof kl, "/tmp/trawl-quic-keylog256-%d.txt", (int)getpid());
+    FILE *f = fopen(kl, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char rnd[65], sec[97];
+    memset(rnd, 0, sizeof rnd);
+    for (int i = 0; i < 32; i++) memcpy(rnd + 2 * i, "11", 2);
+    tohex(secret, 48, sec);
+    snprintf(line, sizeof line, "SERVER_HANDSHAKE_TRAFFIC_SECRET %s %s\nCLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\n",
+             rnd, sec, rnd, sec);
+    fputs(line, f);
+    fclose(f);
+    snprintf(opt, sizeof opt, "quic.keylog=%s", kl);
+    const char *dirs[] = { th_plugin_dir(), NULL }, *opts[] = { opt, NULL };
+    struct conv v = { trawl_test_new_opts(dirs, NULL, opts), pg_v4(10, 0, 0, 1, 50000), pg_v4(10, 0, 0, 2, 443) };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v.t);
+    size_t n = t_initial(d, &c, GDCID, 8, GSCID, 4, 0, fr, crypto_frame(fr, ch, 0, chl), 1100);
+    dgram(&v, 0, d, n);
+    n = t_initial(d, &s, GSCID, 4, GDCID, 8, 0, fr, crypto_frame(fr, sh, 0, sizeof sh), 0);
+    dgram(&v, 1, d, n);
+    FIELD_IS(v.t, "quic.crypto.length", "44");
+    /* The server's Handshake packet: an EncryptedExtensions with no extensions. */
+    hs.klen = 32;
+    CU_ASSERT_FATAL(t_label384(secret, "quic key", hs.key, 32) && t_label384(secret, "quic iv", hs.iv, 12) &&
+                    t_label384(secret, "quic hp", hs.hp, 32));
+    static const uint8_t ee[6] = { 0x08, 0, 0, 2, 0, 0 };
+    uint8_t pay[64], hdr[64];
+    size_t pl = crypto_frame(pay, ee, 0, sizeof ee);
+    size_t hl = t_long_header(hdr, 1, 2, GSCID, 4, GDCID, 8, false, 2, 0, pl);
+    n = t_protect(&hs, hdr, hl, 2, 0, pay, pl, d);
+    dgram(&v, 1, d, n);
+    FIELD_IS(v.t, "quic.long.packet_type", "2");
+    FIELD_IS(v.t, "quic.packet_number", "0");
+    FIELD_IS(v.t, "quic.frame_type", "6");
+    FIELD_IS(v.t, "quic.crypto.length", "6");
+    CU_ASSERT_EQUAL(th_count(v.t, "quic.decryption_failed"), 0);
+    if (have_tls()) FIELD_IS(v.t, "tls.handshake.type", "8");
+    th_free(v.t);
+    unlink(kl);
+}
+
 /* ---- the reassembly ------------------------------------------------------------------------------ */
 
 static void test_reasm(void)
@@ -1133,5 +1213,6 @@ void test_quic_register(void)
     CU_add_test(s, "keys: server first, Retry, version negotiation, draft-29", test_key_changes);
     CU_add_test(s, "CRYPTO past the cap is counted", test_crypto_cap);
     CU_add_test(s, "key log: the v2 capture's Handshake packets", test_keylog);
+    CU_add_test(s, "key log: TLS_AES_256_GCM_SHA384", test_keylog_aes256);
     CU_add_test(s, "CRYPTO reassembly: overlaps, conflicts, caps", test_reasm);
 }
