@@ -153,6 +153,8 @@ struct smtp_flow {
     bool bdat_last, bdat_first;   /* BDAT: this chunk ends the message; it is the first one */
     uint64_t bdat_left;           /* BDAT: chunk bytes still to come */
     uint32_t trans_depth;
+    int64_t next_ts;              /* Zeek's ts of the next transaction: the session's first */
+    uint64_t next_frame;          /* line, then the reply that ended the previous one */
     struct str helo, last_reply;
     struct smtp_tx tx;
 };
@@ -262,6 +264,8 @@ static void make_record(struct trawl_packet *ctx, const struct smtp_state *st, s
     if (!tx->open) return;
     tx->open = false;
     fs->trans_depth++;
+    const struct trawl_frame *fr = trawl_packet_frame(ctx);
+    if (fr && fr->number) { fs->next_ts = fr->ts_ns; fs->next_frame = fr->number; }
     if (!trawl_record_wanted(ctx, st->rec)) return;
     struct trawl_record *r = trawl_record_begin(ctx, st->rec);
     if (!r) return;
@@ -301,8 +305,12 @@ static void tx_begin(struct trawl_packet *pkt, struct smtp_flow *fs)
     struct smtp_tx *tx = &fs->tx;
     memset(tx, 0, sizeof *tx);
     tx->open = true;
-    tx->ts = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->ts_ns : 0;
-    tx->first_frame = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : 0;
+    tx->ts = fs->next_ts;
+    tx->first_frame = fs->next_frame;
+    if (!tx->first_frame) {
+        tx->ts = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->ts_ns : 0;
+        tx->first_frame = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : 0;
+    }
     fs->data_len = 0;
     fs->data_frags = 0;
 }
@@ -759,10 +767,10 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
         if (code == 220) {
             fs->tls = true;
             fs->npend = 0;
-            if (fs->tx.open) {
-                struct trawl_flow *f = trawl_packet_flow(pkt);
-                if (f) make_record(pkt, st, f, fs);
-            }
+            /* Zeek logs the session here (tls T): what follows is encrypted */
+            if (!fs->tx.open) tx_begin(pkt, fs);
+            struct trawl_flow *f = trawl_packet_flow(pkt);
+            if (f) make_record(pkt, st, f, fs);
             if (st->tls) { trawl_stream_switch(pkt, st->tls); fs->phase = PH_DEAD; return true; }
             fs->phase = PH_TLS;
             return true;
@@ -788,6 +796,10 @@ static int smtp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (!d) return 0;
     struct smtp_flow *fs = trawl_flow_state(f, st->proto, sizeof *fs);
     if (!fs) return 0;
+    if (!fs->next_frame && trawl_packet_frame(pkt)) {
+        fs->next_ts = trawl_packet_frame(pkt)->ts_ns;
+        fs->next_frame = trawl_packet_frame(pkt)->number;
+    }
     if (fs->phase == PH_TLS || fs->phase == PH_DEAD) {
         if (fs->phase == PH_TLS) {
             trawl_add_uint(pkt, F_ENCRYPTED, n);
