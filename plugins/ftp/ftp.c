@@ -291,6 +291,15 @@ static bool eprt_args(const uint8_t *s, uint32_t n, uint8_t *af, uint8_t ip[16],
     return true;
 }
 
+/* An address parsed from text: values must outlive this call, so it goes to packet memory. */
+static void add_addr(struct trawl_packet *pkt, unsigned idx, const uint8_t *ip, size_t n)
+{
+    uint8_t *m = trawl_packet_alloc(pkt, n);
+    if (!m) return;
+    memcpy(m, ip, n);
+    trawl_add_addr(pkt, idx, m);
+}
+
 /* ---- lines ------------------------------------------------------------------------------------ */
 
 static void on_request(struct trawl_packet *pkt, const struct ftp_state *st, struct ftp_flow *fs,
@@ -312,7 +321,7 @@ static void on_request(struct trawl_packet *pkt, const struct ftp_state *st, str
     uint16_t port;
     if (ieq(p, cl, "PORT") && arg && six_numbers(arg, an, ip, &port)) {
         if (first) {
-            trawl_add_addr(pkt, F_ACTIVE_CIP, ip);
+            add_addr(pkt, F_ACTIVE_CIP, ip, 4);
             trawl_add_uint(pkt, F_ACTIVE_PORT, port);
             if (fi->family == 4 && memcmp(ip, fi->orig_addr, 4)) trawl_add_bool(pkt, F_ACTIVE_NAT, true);
         }
@@ -336,8 +345,8 @@ static void on_request(struct trawl_packet *pkt, const struct ftp_state *st, str
         if (eprt_args(arg, an, &af, ip, &port)) {
             if (first) {
                 trawl_add_uint(pkt, F_EPRT_AF, af);
-                if (af == 1) trawl_add_addr(pkt, F_EPRT_IP, ip);
-                else trawl_add_addr(pkt, F_EPRT_IPV6, ip);
+                if (af == 1) add_addr(pkt, F_EPRT_IP, ip, 4);
+                else add_addr(pkt, F_EPRT_IPV6, ip, 16);
                 trawl_add_uint(pkt, F_EPRT_PORT, port);
             }
             fs->dc = true;
@@ -402,7 +411,7 @@ static bool on_reply_line(struct trawl_packet *pkt, const struct ftp_state *st, 
     uint16_t port;
     if (code == 227 && six_numbers(arg ? arg : p, arg ? an : ll, ip, &port)) {
         if (first) {
-            trawl_add_addr(pkt, F_PASSIVE_IP, ip);
+            add_addr(pkt, F_PASSIVE_IP, ip, 4);
             trawl_add_uint(pkt, F_PASSIVE_PORT, port);
             if (fi->family == 4 && memcmp(ip, fi->resp_addr, 4)) trawl_add_bool(pkt, F_PASSIVE_NAT, true);
         }
