@@ -43,6 +43,7 @@ void trawl_engine_free(struct trawl_engine *e)
     records_free(e);
     analyzers_free(e);
     registry_free(e);
+    secrets_free(e);
     loader_free(e);
     for (size_t i = 0; i < e->nbpf; i++) if (e->bpf[i].ok) pcap_freecode(&e->bpf[i].prog);
     free(e->bpf);
@@ -266,6 +267,7 @@ int trawl_engine_read_file(struct trawl_engine *e, const char *path)
         engine_log(e, TRAWL_LOG_ERROR, NULL, "%s", err);
         return engine_error(e, TRAWL_EFORMAT, "%s", err);
     }
+    cap_on_secrets(r, secrets_on_block, e);   /* a DSB's TLS key log, for QUIC and TLS */
     if (add_file_name(e, path) < 0) { cap_close(r); return TRAWL_ENOMEM; }
     uint32_t fi = (uint32_t)e->nfiles - 1;
     unsigned prec = cap_ts_precision(r);   /* for readers that do not say per packet */

@@ -209,8 +209,11 @@ struct trawl_packet {
 
 struct bpf_cache { int linktype; struct bpf_program prog; bool ok; };
 
+struct tls_secrets;
+
 struct trawl_engine {
     struct trawl_engine_options opt;
+    struct tls_secrets *secrets;          /* secrets.c: the TLS key log, NULL until one is given */
     char err[1024];
     struct plugin_entry **plugins;
     size_t nplugins;
@@ -301,6 +304,11 @@ void defrag_free(struct trawl_packet *pkt);
 void engine_dissect(struct trawl_packet *pkt, const struct trawl_frame *f, const uint8_t *data,
                     const char *file_name, int64_t rel_ns, int64_t delta_ns);
 void engine_emit(struct trawl_engine *e, struct trawl_packet *pkt);
+/* secrets.c */
+size_t secrets_add_keylog(struct trawl_engine *e, const char *text, size_t len, uint64_t from_frame);
+void secrets_on_block(void *ctx, uint32_t type, const uint8_t *data, uint32_t len, uint64_t offset);
+int  secrets_start(struct trawl_engine *e);
+void secrets_free(struct trawl_engine *e);
 /* community_id.c */
 void community_id_thread_end(void);
 /* workers.c */

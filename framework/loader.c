@@ -285,6 +285,7 @@ int trawl_engine_start(struct trawl_engine *e)
     registry_sort_heuristics(e);
     e->started = true;
     if ((rc = analyzers_start(e)) < 0) return engine_error(e, rc, "out of memory starting analyzers");
+    if ((rc = secrets_start(e)) < 0) return rc;
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * plugins, fields back as -T fields strings. */
 #include "trawl/trawl.h"
 #include "input/capture.h"
+#include "engine_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -155,6 +156,7 @@ int trawl_test_file_upto(struct trawl_test *t, const char *path, uint64_t upto)
         step_close(t);
         char err[512];
         if (!(t->cap = cap_open(path, err, sizeof err))) { fprintf(stderr, "trawl_test: %s\n", err); return -1; }
+        cap_on_secrets(t->cap, secrets_on_block, t->e);
         if (!(t->cap_path = strdup(path))) { step_close(t); return -1; }
     }
     struct cap_packet cp;

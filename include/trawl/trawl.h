@@ -10,6 +10,7 @@
 #include "defrag.h"
 #include "record.h"
 #include "exchange.h"
+#include "secrets.h"
 #include "analyzer.h"
 #include "plugin.h"
 #include "sink.h"

@@ -371,7 +371,7 @@ static void hand_over(struct trawl_packet *pkt, const struct quic_state *st, str
     uint32_t n;
     const uint8_t *m = quic_reasm_take(r, pkt, &n);
     if (!m) return;
-    if (st->nkeylog) note_hellos(fs, m, n);
+    if (st->nkeylog || trawl_tls_secrets_known(pkt)) note_hellos(fs, m, n);
     if (!st->tls) return;
     uint8_t latch = 0;
     struct trawl_buf hb = trawl_buf_make(m, n, n, &latch);
@@ -379,16 +379,34 @@ static void hand_over(struct trawl_packet *pkt, const struct quic_state *st, str
     trawl_dissect_proto(pkt, st->tls, &hb);
 }
 
+/* A handshake traffic secret: from -o quic.keylog, else from the engine's TLS key log (a pcapng
+ * Decryption Secrets Block, -o tls.keylog_file). */
+static bool find_secret(struct trawl_packet *pkt, const struct quic_state *st, const uint8_t random[32],
+                        int label, struct quic_secret *out)
+{
+    const struct quic_secret *s = quic_keylog_find(st, random, label);
+    if (s) { *out = *s; return true; }
+    static const char *const names[] = {
+        [KL_CLIENT_HS] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET", [KL_SERVER_HS] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    };
+    size_t n = trawl_tls_secret(pkt, names[label], random, out->secret, sizeof out->secret);
+    if (n != 32 && n != 48) return false;
+    out->len = (uint8_t)n;
+    return true;
+}
+
 /* Handshake keys from the key log, once the ClientHello's random and the suite are known. */
-static bool handshake_keys(const struct quic_state *st, struct quic_flow *fs, uint32_t version)
+static bool handshake_keys(struct trawl_packet *pkt, const struct quic_state *st, struct quic_flow *fs,
+                           uint32_t version)
 {
     if (fs->hs[0].ok && fs->hs[1].ok) return true;
     if (fs->hs_tried || !fs->have_random || !fs->cipher) return false;
     fs->hs_tried = true;
-    const struct quic_secret *c = quic_keylog_find(st, fs->client_random, KL_CLIENT_HS);
-    const struct quic_secret *s = quic_keylog_find(st, fs->client_random, KL_SERVER_HS);
-    return c && s && quic_derive_suite_keys(st, version, fs->cipher, c->secret, c->len, &fs->hs[0]) &&
-           quic_derive_suite_keys(st, version, fs->cipher, s->secret, s->len, &fs->hs[1]);
+    struct quic_secret c, s;
+    return find_secret(pkt, st, fs->client_random, KL_CLIENT_HS, &c) &&
+           find_secret(pkt, st, fs->client_random, KL_SERVER_HS, &s) &&
+           quic_derive_suite_keys(st, version, fs->cipher, c.secret, c.len, &fs->hs[0]) &&
+           quic_derive_suite_keys(st, version, fs->cipher, s.secret, s.len, &fs->hs[1]);
 }
 
 /* The bytes from off to the packet's end that were captured, as quic.remaining_payload. */
@@ -419,8 +437,8 @@ static uint32_t long_packet(struct trawl_packet *pkt, const struct quic_state *s
     int res = OPEN_NO_SAMPLE;
     if (whole && h.type == QT_INITIAL && total && fs) res = open_initial(pkt, st, fs, dir, &h, &p, total, &o);
     int space = h.type == QT_HANDSHAKE ? SP_HANDSHAKE : SP_INITIAL;
-    if (whole && h.type == QT_HANDSHAKE && h.have_length && total && fs && st->nkeylog && fs->client_dir >= 0 &&
-        handshake_keys(st, fs, h.version))
+    if (whole && h.type == QT_HANDSHAKE && h.have_length && total && fs && fs->client_dir >= 0 &&
+        (st->nkeylog || trawl_tls_secrets_known(pkt)) && handshake_keys(pkt, st, fs, h.version))
         res = open_packet(pkt, st, &fs->hs[dir == fs->client_dir ? 0 : 1], &p, h.pn_off, total,
                           fs->largest_pn[dir][SP_HANDSHAKE], &o);
     uint8_t b0 = trawl_buf_u8(&p, 0);
