@@ -4,6 +4,7 @@
  * fields as imf.extension, Content-Type split in type and parameters, and the body measured,
  * not decoded. A multipart body is handed to "mime_multipart" (registered here too), which
  * shows each part's content type. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -111,6 +112,8 @@ static uint32_t walk_headers(const uint8_t *m, uint32_t n, field_fn fn, void *u,
 struct hctx {
     struct trawl_packet *pkt;
     const uint8_t *ct; uint32_t ctn;         /* the Content-Type value */
+    const uint8_t *from; uint32_t fromn;     /* for the info column */
+    const uint8_t *subj; uint32_t subjn;
 };
 
 static void imf_field(void *u, const uint8_t *name, uint32_t nn, const uint8_t *val, uint32_t vn,
@@ -121,6 +124,8 @@ static void imf_field(void *u, const uint8_t *name, uint32_t nn, const uint8_t *
         const char *d = fields[i].desc;
         if (strlen(d) != nn || strncasecmp(d, (const char *)name, nn)) continue;
         trawl_add_string(h->pkt, i, (const char *)val, vn);
+        if (i == F_FROM && !h->from) { h->from = val; h->fromn = vn; }
+        if (i == F_SUBJECT && !h->subj) { h->subj = val; h->subjn = vn; }
         if (i == F_CONTENT_TYPE) {
             h->ct = val;
             h->ctn = vn;
@@ -262,6 +267,21 @@ static int mime_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *s
     return (int)n;
 }
 
+/* A header value for the info column: folding shown as tshark shows it ("\\r\\n"), cut at 200. */
+static void shown(char *out, size_t cap, const uint8_t *v, uint32_t n)
+{
+    size_t k = 0;
+    for (uint32_t i = 0; v && i < n && i < 200 && k + 3 < cap; i++) {
+        if (v[i] == '\r' || v[i] == '\n' || v[i] == '\t') {
+            out[k++] = '\\';
+            out[k++] = v[i] == '\r' ? 'r' : v[i] == '\n' ? 'n' : 't';
+        } else {
+            out[k++] = (char)v[i];
+        }
+    }
+    out[k] = 0;
+}
+
 /* ---- imf ------------------------------------------------------------------------------------- */
 
 static int imf_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *state)
@@ -270,7 +290,7 @@ static int imf_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *st
     uint32_t n = trawl_buf_caplen(buf);
     const uint8_t *m = n ? trawl_buf_ptr(buf, 0, n) : NULL;
     if (!m) return 0;
-    struct hctx h = { pkt, NULL, 0 };
+    struct hctx h = { pkt, NULL, 0, NULL, 0, NULL, 0 };
     bool bad = false;
     uint32_t body = walk_headers(m, n, imf_field, &h, &bad);
     if (bad) trawl_buf_mark_malformed(buf);
@@ -281,7 +301,22 @@ static int imf_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *st
     if (h.ct && body < n && boundary_of(h.ct, h.ctn, &b, &bn)) {
         call_mime(pkt, st, h.ct, h.ctn, m + body, n - body, 0);
     }
-    if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, ", IMF");
+    if (trawl_cols_wanted(pkt)) {
+        /* tshark: "from: ..., subject: ..." and the protocol column "SMTP/IMF" */
+        size_t nl = 0;
+        const struct trawl_layer *ls = trawl_packet_layers(pkt, &nl);
+        const char *carrier = NULL;
+        for (size_t i = nl; i-- > 1;)          /* the layer just before this imf layer */
+            if (ls[i].proto == st->imf) { carrier = ls[i - 1].proto ? ls[i - 1].proto->column : NULL; break; }
+        if (carrier && *carrier) trawl_col_set(pkt, TRAWL_COL_PROTOCOL, "%s/IMF", carrier);
+        char fb[420], sb[420];
+        shown(fb, sizeof fb, h.from, h.fromn);
+        shown(sb, sizeof sb, h.subj, h.subjn);
+        if (h.from && h.subj) trawl_col_set(pkt, TRAWL_COL_INFO, "from: %s, subject: %s", fb, sb);
+        else if (h.from) trawl_col_set(pkt, TRAWL_COL_INFO, "from: %s", fb);
+        else if (h.subj) trawl_col_set(pkt, TRAWL_COL_INFO, "subject: %s", sb);
+        else trawl_col_set(pkt, TRAWL_COL_INFO, "%s", "Internet Message Format");
+    }
     return (int)n;
 }
 

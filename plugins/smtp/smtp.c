@@ -199,6 +199,17 @@ static bool iprefix(const uint8_t *p, uint32_t n, const char *word)
     return n >= w && !strncasecmp((const char *)p, word, w);
 }
 
+/* The info column as tshark writes it: "C: " or "S: " before the frame's first line, " | "
+ * between lines. */
+static void info_line(struct trawl_packet *pkt, char side, const uint8_t *p, uint32_t n, const char *pre)
+{
+    if (!trawl_cols_wanted(pkt)) return;
+    const char *cur = trawl_packet_col(pkt, TRAWL_COL_INFO);
+    int w = (int)(n < 200 ? n : 200);
+    if (!cur || !*cur) trawl_col_set(pkt, TRAWL_COL_INFO, "%c: %s%.*s", side, pre, w, (const char *)p);
+    else trawl_col_append(pkt, TRAWL_COL_INFO, " | %s%.*s", pre, w, (const char *)p);
+}
+
 static int b64v(uint8_t c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -450,8 +461,8 @@ static void on_command(struct trawl_packet *pkt, const struct smtp_state *st, st
         } else if (fs->auth == A_PLAIN && fs->auth_lines == 0) {
             add_cred(pkt, st, F_USERNAME_PASSWORD, p, ll);
         }
+        info_line(pkt, 'C', p, ll, fs->auth == A_LOGIN ? (fs->auth_lines == 0 && !fs->auth_initial ? "User: " : "Pass: ") : "");
         fs->auth_lines++;
-        if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, "C: <credentials> ");
         return;
     }
     trawl_add_string(pkt, F_COMMAND_LINE, (const char *)p, tl);
@@ -460,7 +471,7 @@ static void on_command(struct trawl_packet *pkt, const struct smtp_state *st, st
     const uint8_t *arg = ll > 5 ? p + 5 : NULL;
     uint32_t an = ll > 5 ? ll - 5 : 0;
     if (arg) trawl_add_string(pkt, F_REQ_PARAMETER, (const char *)arg, an);
-    if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, "C: %.*s ", (int)(ll < 200 ? ll : 200), p);
+    info_line(pkt, 'C', p, ll, "");
     /* The verb is the word before the first space (STARTTLS is 8 letters). */
     uint32_t vl = 0;
     while (vl < ll && p[vl] != ' ') vl++;
@@ -540,7 +551,6 @@ static void on_message(struct trawl_packet *pkt, const struct smtp_state *st, st
     trawl_add_uint(pkt, F_FRAG_COUNT, fs->data_frags);
     uint64_t rl = fs->data_len;
     trawl_add_uint(pkt, F_REASM_LENGTH, (uint32_t)(rl > UINT32_MAX ? UINT32_MAX : rl));
-    if (trawl_cols_wanted(pkt)) trawl_col_append(pkt, TRAWL_COL_INFO, "C: . ");
     fs->tx.has_data = true;
     if (!whole || !len) return;
     /* Dot-unstuff: a line starting with '.' loses that dot (RFC 5321 4.5.2). */
@@ -730,8 +740,8 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
                 if (w > 0) str_set(&fs->last_reply, buf, (size_t)w < sizeof buf ? (size_t)w : sizeof buf - 1);
             }
         }
-        if (first && trawl_cols_wanted(pkt))
-            trawl_col_append(pkt, TRAWL_COL_INFO, "S: %.*s ", (int)(ll < 200 ? ll : 200), p);
+        if (first) info_line(pkt, 'S', p, ll, "");
+        else if (ll > 4) info_line(pkt, 'S', p + 4, ll - 4, "");
         first = false;
         off += tl;
     }

@@ -64,6 +64,7 @@ static void test_capture_transfer(void)
     CU_ASSERT_EQUAL(trawl_test_file_upto(t, p, 6), 0);
     FIELD_IS(t, "ftp.request.command", "USER");
     FIELD_IS(t, "ftp.request.arg", "anonymous");
+    CU_ASSERT_STRING_EQUAL(th_info(t), "Request: USER anonymous");         /* as tshark */
     FIELD_IS(t, "ftp.request", "1");
     FIELD_IS(t, "ftp.response", "0");
     CU_ASSERT_EQUAL(trawl_test_file_upto(t, p, 10), 0);
@@ -75,6 +76,7 @@ static void test_capture_transfer(void)
     CU_ASSERT_EQUAL(trawl_test_file_upto(t, p, 20), 0);        /* continuation lines, then "211 End" */
     FIELD_IS(t, "ftp.response.code", "");
     FIELD_IS(t, "ftp.response.arg", " EPRT");
+    CU_ASSERT_STRING_EQUAL(th_info(t), "Response:  EPRT");
     CU_ASSERT_EQUAL(trawl_test_file_upto(t, p, 35), 0);
     FIELD_IS(t, "ftp.response.code", "227");
     FIELD_IS(t, "ftp.passive.ip", "90.130.70.73");

@@ -199,10 +199,12 @@ static void test_split_pipelined_multiline(void)
     FIELD_IS(v.t, "smtp.response.code", "250");
     FIELD_IS(v.t, "smtp.rsp.parameter", "mail.example.com,AUTH PLAIN LOGIN,PIPELINING");
     FIELD_IS(v.t, "smtp.rsp", "1");
+    CU_ASSERT_STRING_EQUAL(th_info(v.t), "S: 250-mail.example.com | AUTH PLAIN LOGIN | PIPELINING");   /* as tshark */
     cs(&v, "MAIL FROM:<a@x.org> SIZE=10\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\nDATA\r\n");
     FIELD_IS(v.t, "smtp.req.command", "MAIL,RCPT,RCPT,DATA");
     FIELD_IS(v.t, "smtp.req.parameter", "FROM:<a@x.org> SIZE=10,TO:<b@y.org>,TO:<c@y.org>");
     FIELD_IS(v.t, "smtp.req", "1,1,1,1");
+    CU_ASSERT_STRING_EQUAL(th_info(v.t), "C: MAIL FROM:<a@x.org> SIZE=10 | RCPT TO:<b@y.org> | RCPT TO:<c@y.org> | DATA");
     ss(&v, "250 ok\r\n250 ok\r\n550 no such user\r\n354 go\r\n");
     FIELD_IS(v.t, "smtp.response.code", "250,250,550,354");
     FIELD_IS(v.t, "smtp.rsp.parameter", "ok,ok,no such user,go");
@@ -214,6 +216,8 @@ static void test_split_pipelined_multiline(void)
     FIELD_IS(v.t, "imf.subject", "");
     cs(&v, ".\r\n");
     FIELD_IS(v.t, "imf.from", "A <a@x.org>");
+    CU_ASSERT_STRING_EQUAL(th_protocol(v.t), "SMTP/IMF");
+    CU_ASSERT_STRING_EQUAL(th_info(v.t), "from: A <a@x.org>, subject: hi\\r\\n there");
     FIELD_IS(v.t, "imf.to", "b@y.org,\\r\\n c@y.org");
     FIELD_IS(v.t, "imf.subject", "hi\\r\\n there");
     FIELD_IS(v.t, "imf.message_id", "<1@x>");
@@ -282,6 +286,7 @@ static void test_auth(void)
     FIELD_IS(v.t, "smtp.req.command", "");
     FIELD_IS(v.t, "smtp.req", "1");
     FIELD_IS(v.t, "smtp.auth.username", "Ym9i");
+    CU_ASSERT_STRING_EQUAL(th_info(v.t), "C: User: Ym9i");
     ss(&v, "334 UGFzc3dvcmQ6\r\n");
     cs(&v, "aHVudGVyMg==\r\n");
     FIELD_IS(v.t, "smtp.auth.password", "aHVudGVyMg==");
