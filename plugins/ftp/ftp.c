@@ -560,6 +560,7 @@ static enum trawl_heur_result ftp_probe(const struct trawl_buf *b, void *state)
     for (uint32_t j = 0; j < ll - 1; j++) {
         if (p[j] < 0x20 || p[j] > 0x7e) return TRAWL_HEUR_NOT_MINE;
         if (j + 3 <= ll && !strncasecmp((const char *)p + j, "FTP", 3)) ftp = true;
+        if (j + 4 <= ll && !strncasecmp((const char *)p + j, "SMTP", 4)) return TRAWL_HEUR_NOT_MINE;
     }
     return ftp ? TRAWL_HEUR_MINE : TRAWL_HEUR_NOT_MINE;
 }

@@ -227,6 +227,11 @@ static void test_synthetic(void)
     ss(&v, "220 ProFTPD Server ready.\r\n");
     FIELD_IS(v.t, "ftp.response.code", "220");
     th_free(v.t);
+    v = conv_new(2122);                                 /* "ftp" in an SMTP server's name */
+    ss(&v, "220 mx.ftp.example ESMTP ready\r\n");
+    FIELD_IS(v.t, "ftp.response.code", "");
+    FIELD_IS(v.t, "smtp.response.code", "220");
+    th_free(v.t);
 }
 
 void test_ftp_register(void);
