@@ -133,6 +133,7 @@ struct ftp_cmd {
 struct ftp_flow {
     uint8_t phase;
     bool in_multi;                 /* inside a multi-line reply */
+    bool resync[2];                /* after a gap: skip to the next line end */
     uint16_t multi_code;
     uint8_t npend, head;
     struct ftp_cmd pend[PEND_CAP];
@@ -472,6 +473,19 @@ static bool on_reply_line(struct trawl_packet *pkt, const struct ftp_state *st, 
 
 /* ---- the dissector ----------------------------------------------------------------------------- */
 
+/* After a gap: do these bytes begin a line (an upper-case command verb, or a reply code)? Then
+ * nothing is skipped; otherwise the rest of the cut line is. */
+static bool line_start(const uint8_t *d, uint32_t n, int dir)
+{
+    if (n < 4) return false;
+    if (dir == TRAWL_DIR_RESP)
+        return d[0] >= '0' && d[0] <= '9' && d[1] >= '0' && d[1] <= '9' && d[2] >= '0' && d[2] <= '9' &&
+               (d[3] == ' ' || d[3] == '-' || d[3] == '\r');
+    uint32_t i = 0;
+    while (i < n && i < 9 && d[i] >= 'A' && d[i] <= 'Z') i++;     /* verbs as clients send them */
+    return i >= 3 && i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n');
+}
+
 static int ftp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state)
 {
     const struct ftp_state *st = state;
@@ -492,6 +506,13 @@ static int ftp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
     }
     uint32_t off = 0;
     bool more = false, first = true;
+    if (fs->resync[dir] && line_start(d, n, dir)) fs->resync[dir] = false;
+    if (fs->resync[dir]) {
+        const uint8_t *nl = memchr(d, '\n', n);
+        if (!nl) return (int)n;
+        fs->resync[dir] = false;
+        off = (uint32_t)(nl - d) + 1;
+    }
     while (off < n) {
         const uint8_t *nl = memchr(d + off, '\n', n - off);
         uint32_t tl = nl ? (uint32_t)(nl - (d + off)) + 1 : n - off;
@@ -536,10 +557,12 @@ static void ftp_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_s
 
 static void ftp_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, uint64_t len, void *state)
 {
-    (void)pkt; (void)dir; (void)len;
+    (void)pkt; (void)len;
     const struct ftp_state *st = state;
     struct ftp_flow *fs = trawl_flow_state_peek(f, st->proto);
-    if (fs) fs->in_multi = false;          /* resynchronise on the next line */
+    if (!fs) return;
+    if (dir == TRAWL_DIR_RESP) { fs->in_multi = false; fs->npend = 0; }
+    fs->resync[dir] = true;                /* a line was cut by the gap: skip its rest */
 }
 
 /* ---- heuristic ------------------------------------------------------------------------------------ */

@@ -142,6 +142,7 @@ struct smtp_flow {
     bool auth_initial;            /* AUTH LOGIN came with the username */
     bool got_334;                 /* the server asked for the next credential line */
     bool tls;                     /* STARTTLS accepted */
+    bool resync[2];               /* after a gap: skip to the next line end */
     uint8_t dfa;                  /* DATA: where we are in "\n.\r\n" */
     uint8_t npend, pend_head;
     uint8_t pend[PEND_CAP];
@@ -794,6 +795,19 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
 
 /* ---- the dissector ----------------------------------------------------------------------------- */
 
+/* After a gap: do these bytes begin a line (an upper-case command verb, or a reply code)? Then
+ * nothing is skipped; otherwise the rest of the cut line is. */
+static bool line_start(const uint8_t *d, uint32_t n, int dir)
+{
+    if (n < 4) return false;
+    if (dir == TRAWL_DIR_RESP)
+        return d[0] >= '0' && d[0] <= '9' && d[1] >= '0' && d[1] <= '9' && d[2] >= '0' && d[2] <= '9' &&
+               (d[3] == ' ' || d[3] == '-' || d[3] == '\r');
+    uint32_t i = 0;
+    while (i < n && i < 9 && d[i] >= 'A' && d[i] <= 'Z') i++;     /* verbs as clients send them */
+    return i >= 3 && i < n && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n');
+}
+
 static int smtp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *state)
 {
     const struct smtp_state *st = state;
@@ -820,6 +834,14 @@ static int smtp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *sta
     if (trawl_cols_wanted(pkt)) trawl_col_set(pkt, TRAWL_COL_INFO, "%s", "");
     uint32_t off = 0;
     bool more = false;
+    if (fs->resync[dir] && line_start(d, n, dir)) fs->resync[dir] = false;
+    if (fs->resync[dir]) {
+        const uint8_t *nl = memchr(d, '\n', n);
+        if (!nl) return (int)n;
+        fs->resync[dir] = false;
+        off = (uint32_t)(nl - d) + 1;
+        if (dir == TRAWL_DIR_RESP) fs->npend = 0;   /* which reply answers what is unknown now */
+    }
     if (dir == TRAWL_DIR_ORIG) {
         while (off < n && !more) {
             if (fs->phase == PH_DATA) {
@@ -894,22 +916,29 @@ static void smtp_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_
 
 static void smtp_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, uint64_t len, void *state)
 {
-    (void)len;
+    (void)pkt;
     const struct smtp_state *st = state;
     struct smtp_flow *fs = trawl_flow_state_peek(f, st->proto);
     if (!fs || fs->phase == PH_TLS || fs->phase == PH_DEAD) return;
-    (void)pkt;
     if (dir == TRAWL_DIR_ORIG && fs->phase == PH_BDAT) {
+        /* what smtp held (a whole chunk being gathered) was dropped with the gap */
+        uint64_t lost = len + fs->data_scan;
+        fs->data_len += lost;
+        fs->data_scan = 0;
         fs->bdat_first = false;            /* never hand imf a chunk with a hole */
-        fs->bdat_left = fs->bdat_left > len ? fs->bdat_left - len : 0;
+        fs->bdat_left = fs->bdat_left > lost ? fs->bdat_left - lost : 0;
         if (!fs->bdat_left) fs->phase = PH_CMD;
+        return;
     }
     if (dir == TRAWL_DIR_ORIG && fs->phase == PH_DATA) {
         /* bytes of the message are missing: count on, never hand imf a message with a hole */
+        fs->data_len += len + (fs->data_streamed ? 0 : fs->data_scan);
         fs->data_streamed = true;
         fs->data_scan = 0;
         fs->dfa = 0;
+        return;
     }
+    fs->resync[dir] = true;                /* a line was cut by the gap: skip its rest */
 }
 
 /* ---- heuristic ------------------------------------------------------------------------------------ */

@@ -234,11 +234,31 @@ static void test_synthetic(void)
     th_free(v.t);
 }
 
+/* Bytes the capture missed: the rest of the cut line is skipped, the next line is read. */
+static void test_gap(void)
+{
+    struct conv v = conv_new(21);
+    ss(&v, "220 FTP\r\n");
+    cs(&v, "USER bob\r\nPA");
+    v.cseq += 5;                                        /* "SS se" never captured */
+    cs(&v, "cret\r\nPWD\r\n");
+    seg(&v, 1, PG_ACK, NULL, 0);                        /* the server acks past the hole */
+    FIELD_IS(v.t, "ftp.request.command", "PWD");
+    ss(&v, "331 pw\r\n");
+    v.sseq += 7;                                        /* a reply cut by a gap, then one whole */
+    ss(&v, "t\r\n257 \"/\"\r\n");
+    seg(&v, 0, PG_ACK, NULL, 0);
+    FIELD_IS(v.t, "ftp.response.code", "257");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 void test_ftp_register(void);
 void test_ftp_register(void)
 {
     CU_pSuite s = CU_add_suite("ftp", NULL, NULL);
     CU_add_test(s, "capture: ftp-session-data-transfer (tshark values, records)", test_capture_transfer);
     CU_add_test(s, "captures: IPv6 failed login, AUTH TLS to tls", test_capture_ipv6_and_auth_tls);
+    CU_add_test(s, "gaps: the cut line skipped", test_gap);
     CU_add_test(s, "synthetic: cuts, multi-line, PORT/EPRT/EPSV/PASV, AUTH refused, garbage, cap, heuristic", test_synthetic);
 }

@@ -435,6 +435,41 @@ static void test_every_cut(void)
     }
 }
 
+/* Bytes the capture missed (acknowledged by the peer): the cut line is skipped up to its end, a
+ * message with a hole is counted but not handed to imf, and what follows is decoded. */
+static void test_gaps(void)
+{
+    struct conv v = conv_new();
+    ss(&v, "220 m ESMTP\r\n");
+    cs(&v, "MAIL FROM:<a@b>\r\nRC");
+    FIELD_IS(v.t, "smtp.req.command", "MAIL");
+    v.cseq += 10;                                          /* "PT TO:<x@y" never captured */
+    cs(&v, "y>\r\nRCPT TO:<c@d>\r\n");                  /* held until the server acks the hole */
+    FIELD_IS(v.t, "smtp.req.command", "");
+    ss(&v, "250 ok\r\n");
+    FIELD_IS(v.t, "tcp.analysis.lost_segment", "1");
+    FIELD_IS(v.t, "smtp.req.command", "RCPT");            /* "y>" skipped, the next line read */
+    FIELD_IS(v.t, "smtp.req.parameter", "TO:<c@d>");
+    ss(&v, "250 a\r\n250 b\r\n");
+    cs(&v, "DATA\r\n");
+    ss(&v, "354 go\r\n");
+    cs(&v, "Subject: holes\r\n\r\nab");
+    v.cseq += 100;                                         /* a hole in the message */
+    cs(&v, "cd\r\n.\r\nQUIT\r\n");
+    seg(&v, 1, PG_ACK, NULL, 0);                           /* the server acks past the hole */
+    FIELD_IS(v.t, "smtp.req.command", "QUIT");
+    FIELD_IS(v.t, "imf.subject", "");                      /* never a message with a hole */
+    FIELD_IS(v.t, "smtp.data.reassembled.length", "124");  /* 18 + "ab" + 100 missing + "cd\r\n" */
+    ss(&v, "250 queued\r\n221 bye\r\n");
+    FIELD_IS(v.t, "imf.subject", "");                      /* never a message with a hole */
+    FIELD_IS(v.t, "smtp.response.code", "250,221");
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "smtp"), 1);
+    REC_IS(v.t, 0, "rcptto", "c@d");
+    REC_IS(v.t, 0, "last_reply", "250 queued");
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 /* reasm.max_pdu smaller than the message: the engine drops what smtp held; smtp notices, counts
  * on, still finds the end, and the commands after it are commands. */
 static void test_small_max_pdu(void)
@@ -556,6 +591,7 @@ void test_smtp_register(void)
     CU_add_test(s, "STARTTLS refused (454) and accepted (switch)", test_starttls);
     CU_add_test(s, "garbage, a line past the 64 KiB cap", test_garbage_and_caps);
     CU_add_test(s, "every cut of a session", test_every_cut);
+    CU_add_test(s, "gaps in commands and in a message", test_gaps);
     CU_add_test(s, "reasm.max_pdu below the message size", test_small_max_pdu);
     CU_add_test(s, "BDAT chunks (one LAST chunk to imf, two chunks)", test_bdat);
     CU_add_test(s, "heuristic, MIME parts, FTP greeting refused", test_heuristic_and_mime);
