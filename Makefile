@@ -102,7 +102,7 @@ TEST_INTERNAL_OBJ = $(TEST_INTERNAL:%.c=$(BUILD)/obj/%.o)
 
 $(TESTBIN): $(TEST_OBJ) $(TEST_INTERNAL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDBASE) -o $@ $(TEST_OBJ) $(TEST_INTERNAL_OBJ) -L$(BUILD)/lib -ltrawl -lcunit -lpcap $(RPATH)
+	$(CC) $(LDBASE) -o $@ $(TEST_OBJ) $(TEST_INTERNAL_OBJ) -L$(BUILD)/lib -ltrawl -lcunit -lpcap -lcrypto $(RPATH)
 
 test: all $(TESTBIN) $(FIXTURE_SO)
 	@TRAWL_BUILD=$(BUILD) ./tests/run-tests.sh $(BUILD)

@@ -57,6 +57,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz: engine start: %s\n", trawl_engine_last_error(engine));
         abort();
     }
+#ifdef TARGET_DECODE_AS
+    /* targets.txt's fifth column: a protocol no port reaches (x509 as a UDP payload). */
+    if (trawl_engine_decode_as(engine, TARGET_DECODE_AS) < 0) {
+        fprintf(stderr, "fuzz: decode-as %s: %s\n", TARGET_DECODE_AS, trawl_engine_last_error(engine));
+        abort();
+    }
+#endif
     if (!getenv("TRAWL_FUZZ_NO_SINKS")) {
         static const char *const none[] = { NULL };
         static const char *const tree[] = { "verbose=1", "hex=1", NULL };

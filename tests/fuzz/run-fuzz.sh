@@ -83,7 +83,7 @@ kind_macro() {
     esac
 }
 SKIPPED=""
-while read -r name plugin kind arg; do
+while read -r name plugin kind arg das; do
     case $name in ''|'#'*) continue ;; esac
     if [ "$plugin" != "-" ] && [ ! -f "$B/plugins/$plugin.so" ]; then
         SKIPPED="$SKIPPED $name"
@@ -93,6 +93,7 @@ while read -r name plugin kind arg; do
     if [ "$kind" != generic ]; then
         defs="-DTARGET_KIND=$(kind_macro "$kind") -DTARGET_ARG=$arg"
     fi
+    case $das in ''|-) ;; *) defs="$defs -DTARGET_DECODE_AS=\"$das\"" ;; esac
     $CLANG $FLAGS -shared-libsan -Wl,-rpath,"$RTDIR" -Iinclude -I$HERE $defs -o "$B/fuzz/$name" \
         $HERE/fuzz_dissect.c -L"$B/lib" -ltrawl -lm -Wl,-rpath,'$ORIGIN/../lib' -nostdlib++ -lstdc++ || exit 2
     TARGETS="$TARGETS $name"
@@ -106,6 +107,20 @@ set --
 for f in $HERE/regressions/*.bin samples/demo.pcapng; do [ -f "$f" ] && set -- "$@" "$f"; done
 "$B/tools/mkcorpus" $HERE/targets.txt "$B/corpus" "$@" >"$B/logs/mkcorpus.log" || exit 2
 mkdir -p "$B/corpus/fuzz_capture" "$B/corpus/fuzz_tcpstream"
+# No capture frame reaches x509 on its decode-as port: seed it with certificates openssl makes
+# (a leading 0 byte: the target's first byte is the snaplen cut).
+if command -v openssl >/dev/null 2>&1 && [ ! -f "$B/corpus/fuzz_x509/seed-ec.der" ]; then
+    mkdir -p "$B/corpus/fuzz_x509"
+    for k in rsa:1024 ec; do
+        case $k in ec) kopt="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1" ;; *) kopt="-newkey $k" ;; esac
+        # shellcheck disable=SC2086
+        openssl req -x509 $kopt -nodes -keyout /dev/null -days 30 -subj "/C=DE/O=trawl seed/CN=seed.example" \
+            -addext "subjectAltName=DNS:a.example,IP:10.0.0.1,email:x@example.org" -outform DER \
+            -out "$B/corpus/fuzz_x509/cert.tmp" 2>/dev/null \
+            && { printf '\000'; cat "$B/corpus/fuzz_x509/cert.tmp"; } > "$B/corpus/fuzz_x509/seed-${k%%:*}.der"
+    done
+    rm -f "$B/corpus/fuzz_x509/cert.tmp"
+fi
 for f in "$CAPS"/*.pcap "$CAPS"/*.pcapng $HERE/regressions/*.pcap $HERE/regressions/*.pcapng samples/demo.pcapng; do
     [ -f "$f" ] || continue
     out="$B/corpus/fuzz_capture/$(basename "$f")"
