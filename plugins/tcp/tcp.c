@@ -367,8 +367,18 @@ static int tcp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         if (res.analysis & TRAWL_TCP_OVERLAP_CONFLICT) add_marker(pkt, F_AN_OVERLAP_CONFLICT);
     }
     if (flow && !partial) return (int)given;
-    /* Nothing captured of the payload: nothing for a dissector to look at. */
+    /* Nothing captured of the payload: nothing for a dissector to look at. A quoted segment's
+     * payload goes to its ports' dissector (no heuristics: a quote is usually cut short), as
+     * tshark shows a TLS record an ICMP error quotes — but only for a connection not seen
+     * otherwise: a quote of a known stream copies bytes of it, which out of the stream's
+     * context would be read from a wrong boundary (tshark shows nothing there either). */
     if (cap && st->ports && !partial) trawl_dissect_ports(pkt, st->ports, st->heur, sport, dport, &pl);
+    const struct trawl_flow_info *qfi = flow ? trawl_flow_info(flow) : NULL;
+    if (trawl_packet_in_quote(pkt) && (!qfi || qfi->pkts[0] + qfi->pkts[1] == 0) && st->ports &&
+        trawl_buf_caplen(b) > hlen) {
+        struct trawl_buf qp = trawl_buf_tail(b, hlen);
+        trawl_dissect_ports(pkt, st->ports, NULL, sport, dport, &qp);
+    }
     return (int)given;
 }
 

@@ -927,6 +927,25 @@ static void test_oversized_message(void)
 
 /* STARTTLS: a line protocol (tests/fixtures/fx_starttls.c) hands the stream to tls with
  * trawl_stream_switch, as SMTP, FTP or IMAP plugins do; tls starts on the next bytes. */
+/* ICMP errors quoting TLS: a quoted segment of a connection the capture does not otherwise
+ * show is read (tshark shows its record); one of a known connection is a copy of stream bytes
+ * that out of the stream's context may start mid-record, so nothing is read (as tshark). */
+static void test_quoted_records(void)
+{
+    struct th *t = start();
+    struct pcapf p = pc_open("tunnel-6in4-tls-http.pcap");
+    CU_ASSERT(pc_feed(t, &p, 3));
+    CU_ASSERT_STRING_EQUAL(th_field(t, "icmpv6.type"), "1");
+    FIELD_IS(t, "tls.record.content_type", "23");
+    FIELD_IS(t, "tls.record.version", "0x0303");
+    FIELD_IS(t, "tls.record.length", "41");
+    CU_ASSERT(pc_feed(t, &p, 45));
+    CU_ASSERT_STRING_EQUAL(th_field(t, "icmpv6.type"), "2");
+    CU_ASSERT_STRING_EQUAL(th_field(t, "tcp.srcport"), "53234");
+    FIELD_IS(t, "tls.record.version", "");
+    th_free(t);
+}
+
 static void test_starttls_switch(void)
 {
     char so[1100];
@@ -1022,5 +1041,6 @@ void test_tls_register(void)
     CU_add_test(s, "records and messages cut across segments", test_records_across_segments);
     CU_add_test(s, "a handshake message past the 256 KiB cap", test_oversized_message);
     CU_add_test(s, "STARTTLS: tls after trawl_stream_switch", test_starttls_switch);
+    CU_add_test(s, "records an ICMP error quotes", test_quoted_records);
     CU_add_test(s, "tls-handshake entry (decode-as on UDP)", test_handshake_entry);
 }
