@@ -20,7 +20,7 @@ enum {
     F_REQUEST, F_RESPONSE, F_REQ_COMMAND, F_REQ_ARG, F_RSP_CODE, F_RSP_ARG, F_PASSIVE_IP,
     F_PASSIVE_PORT, F_PASSIVE_NAT, F_ACTIVE_CIP, F_ACTIVE_PORT, F_ACTIVE_NAT, F_EPRT_AF,
     F_EPRT_IP, F_EPRT_IPV6, F_EPRT_PORT, F_EPSV_PORT, F_EPRT_INVALID, F_EPSV_INVALID,
-    F_CODE_INVALID, F_LINE_TOO_LONG, F_ENCRYPTED, F_COUNT
+    F_CODE_INVALID, F_LINE_TOO_LONG, F_ENCRYPTED, F_CWD, F_COUNT
 };
 
 static const struct trawl_value_name code_names[] = {
@@ -72,6 +72,7 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_EPSV_INVALID] = { "ftp.epsv.args_invalid", "EPSV arguments must have the form (|||<port>|)", TRAWL_FT_NONE, 0, NULL, 0 },
     [F_CODE_INVALID] = { "ftp.response.code.invalid", "Invalid response code", TRAWL_FT_NONE, 0, NULL, 0 },
     [F_LINE_TOO_LONG] = { "ftp.line_too_long", "Line longer than the cap (decoding stopped)", TRAWL_FT_NONE, 0, NULL, 0 },
+    [F_CWD]          = { "ftp.current-working-directory", "Current working directory", TRAWL_FT_STRING, 0, NULL, 0 },
     [F_ENCRYPTED]    = { "ftp.encrypted_length", "Bytes after AUTH TLS, not decoded (no tls plugin)", TRAWL_FT_U32, 0, NULL, 0 },
 };
 
@@ -138,6 +139,8 @@ struct ftp_flow {
     uint8_t npend, head;
     struct ftp_cmd pend[PEND_CAP];
     struct str user, password;
+    struct str cwd;                /* known from a PWD reply, then followed through CWD / CDUP */
+    bool has_cwd;
     bool dc;                       /* a data channel was announced */
     bool dc_passive;
     uint8_t dc_fam, dc_orig[16], dc_resp[16];
@@ -301,6 +304,59 @@ static void add_addr(struct trawl_packet *pkt, unsigned idx, const uint8_t *ip, 
     trawl_add_addr(pkt, idx, m);
 }
 
+/* ---- the working directory (tshark's ftp.current-working-directory) ------------------------ */
+
+/* "257 "<path>" ..." (RFC 959: a quote inside the path is doubled). */
+static bool pwd_path(const uint8_t *a, uint32_t n, struct str *out)
+{
+    if (!n || a[0] != '"') return false;
+    char tmp[STR_CAP];
+    size_t k = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        if (a[i] == '"') {
+            if (i + 1 < n && a[i + 1] == '"') { i++; }
+            else { str_set(out, (const uint8_t *)tmp, k); return true; }
+        }
+        if (k == sizeof tmp) return false;
+        tmp[k++] = (char)a[i];
+    }
+    return false;
+}
+
+/* The directory after a successful CWD arg (or CDUP when arg is NULL). */
+static void cwd_change(struct ftp_flow *fs, const struct str *arg)
+{
+    char path[STR_CAP];
+    size_t k = 0;
+    if (arg && arg->n && arg->s[0] == '/') {
+        fs->has_cwd = true;
+        fs->cwd.n = 0;
+    }
+    if (!fs->has_cwd) return;
+    memcpy(path, fs->cwd.s, fs->cwd.n);
+    k = fs->cwd.n;
+    const char *a = arg ? arg->s : "..";
+    size_t an = arg ? arg->n : 2;
+    for (size_t i = 0; i < an;) {
+        size_t j = i;
+        while (j < an && a[j] != '/') j++;
+        size_t cl = j - i;
+        if (cl == 2 && a[i] == '.' && a[i + 1] == '.') {
+            while (k > 0 && path[k - 1] != '/') k--;
+            if (k > 1) k--;                          /* drop the slash too, but keep "/" */
+            if (k == 0) path[k++] = '/';
+        } else if (cl && !(cl == 1 && a[i] == '.')) {
+            if (k == 0 || path[k - 1] != '/') { if (k < sizeof path) path[k++] = '/'; }
+            if (k + cl > sizeof path) { fs->has_cwd = false; return; }
+            memcpy(path + k, a + i, cl);
+            k += cl;
+        }
+        i = j + 1;
+    }
+    if (k == 0) path[k++] = '/';
+    str_set(&fs->cwd, (const uint8_t *)path, k);
+}
+
 /* ---- lines ------------------------------------------------------------------------------------ */
 
 static void on_request(struct trawl_packet *pkt, const struct ftp_state *st, struct ftp_flow *fs,
@@ -456,6 +512,12 @@ static bool on_reply_line(struct trawl_packet *pkt, const struct ftp_state *st, 
         while (d < an && d < 19 && arg[d] >= '0' && arg[d] <= '9') { v = v * 10 + (uint64_t)(arg[d] - '0'); d++; }
         if (d) { c->size = v; c->has_size = true; }
     }
+    if (code == 257 && ieq((const uint8_t *)c->cmd.s, c->cmd.n, "PWD") && arg && pwd_path(arg, an, &fs->cwd))
+        fs->has_cwd = true;
+    else if (code == 250 && (ieq((const uint8_t *)c->cmd.s, c->cmd.n, "CWD") || ieq((const uint8_t *)c->cmd.s, c->cmd.n, "XCWD")))
+        cwd_change(fs, &c->arg);
+    else if (code >= 200 && code < 300 && (ieq((const uint8_t *)c->cmd.s, c->cmd.n, "CDUP") || ieq((const uint8_t *)c->cmd.s, c->cmd.n, "XCUP")))
+        cwd_change(fs, NULL);
     struct trawl_flow *f = trawl_packet_flow(pkt);
     make_record(pkt, st, f, fs, c, code, arg ? arg : (const uint8_t *)"", arg ? an : 0);
     bool auth_tls = c->auth_tls;
@@ -540,6 +602,11 @@ static int ftp_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         }
     }
     if (more) trawl_stream_need_more(pkt, TRAWL_STREAM_MORE_UNKNOWN);
+    if (!first && fs->has_cwd) {
+        /* as tshark, once known; a copy: the flow's value changes before this frame is printed */
+        char *c = trawl_packet_alloc(pkt, fs->cwd.n ? fs->cwd.n : 1);
+        if (c) { memcpy(c, fs->cwd.s, fs->cwd.n); trawl_add_string(pkt, F_CWD, c, fs->cwd.n); }
+    }
     return (int)off;
 }
 

@@ -81,6 +81,7 @@ static void test_capture_transfer(void)
     FIELD_IS(t, "ftp.response.code", "227");
     FIELD_IS(t, "ftp.passive.ip", "90.130.70.73");
     FIELD_IS(t, "ftp.passive.port", "25685");
+    FIELD_IS(t, "ftp.current-working-directory", "/");
     CU_ASSERT_EQUAL(trawl_test_file_upto(t, p, 58), 0);
     FIELD_IS(t, "ftp.response.code", "213");
     FIELD_IS(t, "ftp.response.arg", "1048576");
@@ -253,6 +254,38 @@ static void test_gap(void)
     th_free(v.t);
 }
 
+/* ftp.current-working-directory: known from PWD's 257, followed through CWD and CDUP, on every
+ * frame after (values checked with tshark 4.0 on a pcap of the same conversation). */
+static void test_cwd(void)
+{
+    struct conv v = conv_new(21);
+    ss(&v, "220 FTP server\r\n");
+    cs(&v, "PWD\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "");
+    ss(&v, "257 \"/home/u\" is cwd\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u");
+    cs(&v, "CWD docs\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u");
+    ss(&v, "250 ok\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u/docs");
+    cs(&v, "CWD ../x/y\r\n");
+    ss(&v, "250 ok\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u/x/y");
+    cs(&v, "CDUP\r\n");
+    ss(&v, "250 ok\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u/x");
+    cs(&v, "CWD nope\r\n");
+    ss(&v, "550 no\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/home/u/x");
+    cs(&v, "CWD /abs/p\r\n");
+    ss(&v, "250 ok\r\n");
+    FIELD_IS(v.t, "ftp.current-working-directory", "/abs/p");
+    cs(&v, "PWD\r\n");
+    ss(&v, "257 \"/a \"\"q\"\" b\"\r\n");             /* a doubled quote is one quote */
+    FIELD_IS(v.t, "ftp.current-working-directory", "/a \"q\" b");
+    th_free(v.t);
+}
+
 void test_ftp_register(void);
 void test_ftp_register(void)
 {
@@ -260,5 +293,6 @@ void test_ftp_register(void)
     CU_add_test(s, "capture: ftp-session-data-transfer (tshark values, records)", test_capture_transfer);
     CU_add_test(s, "captures: IPv6 failed login, AUTH TLS to tls", test_capture_ipv6_and_auth_tls);
     CU_add_test(s, "gaps: the cut line skipped", test_gap);
+    CU_add_test(s, "current working directory (PWD, CWD, CDUP)", test_cwd);
     CU_add_test(s, "synthetic: cuts, multi-line, PORT/EPRT/EPSV/PASV, AUTH refused, garbage, cap, heuristic", test_synthetic);
 }
