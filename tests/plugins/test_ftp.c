@@ -283,6 +283,14 @@ static void test_cwd(void)
     cs(&v, "PWD\r\n");
     ss(&v, "257 \"/a \"\"q\"\" b\"\r\n");             /* a doubled quote is one quote */
     FIELD_IS(v.t, "ftp.current-working-directory", "/a \"q\" b");
+    cs(&v, "NOOP\r\n");                                  /* never answered: logged at the end */
+    unsigned n = trawl_test_record_count(v.t, "ftp");
+    CU_ASSERT_EQUAL(th_finish(v.t), 0);
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "ftp"), n + 1);
+    REC_IS(v.t, n, "command", "NOOP");
+    REC_IS(v.t, n, "reply_code", "");
+    REC_IS(v.t, n, "first_frame", "19");
+    REC_IS(v.t, n, "last_frame", "19");      /* the flow's last frame */
     th_free(v.t);
 }
 
