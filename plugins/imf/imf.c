@@ -22,7 +22,8 @@ enum {
     F_PRECEDENCE,
     F_HEADERS_END,                     /* the fields above come from header names */
     F_EXTENSION = F_HEADERS_END, F_EXTENSION_TYPE, F_EXTENSION_VALUE, F_CT_TYPE, F_CT_PARAMETERS,
-    F_MESSAGE_TEXT, F_BODY_LENGTH, F_COUNT
+    F_MESSAGE_TEXT, F_BODY_LENGTH, F_DISPLAY_NAME, F_ADDRESS, F_ADDRESS_LIST_ITEM, F_MAILBOX_LIST_ITEM,
+    F_COUNT
 };
 
 #define H(i, n, d) [i] = { "imf." n, d, TRAWL_FT_STRING, 0, NULL, 0 }
@@ -59,6 +60,8 @@ static const struct trawl_field_def fields[F_COUNT] = {
     H(F_CT_PARAMETERS, "content.type.parameters", "Parameters"),
     [F_MESSAGE_TEXT] = { "imf.message_text", "Message-Text", TRAWL_FT_NONE, 0, NULL, 0 },
     [F_BODY_LENGTH]  = { "imf.message_text.length", "Length of the message text (body), in bytes", TRAWL_FT_U32, 0, NULL, 0 },
+    H(F_DISPLAY_NAME, "display_name", "Display-Name"), H(F_ADDRESS, "address", "Address"),
+    H(F_ADDRESS_LIST_ITEM, "address_list.item", "Item"), H(F_MAILBOX_LIST_ITEM, "mailbox_list.item", "Item"),
 };
 
 /* Header names, as the index of their field (the field's description is the header name). */
@@ -80,7 +83,7 @@ struct imf_state {
  * after the colon, leading blanks skipped, up to the last line end excluded). Returns the
  * offset of the body (after the empty line), or n when there is none. */
 typedef void (*field_fn)(void *u, const uint8_t *name, uint32_t nn, const uint8_t *val, uint32_t vn,
-                         const uint8_t *whole, uint32_t wn);
+                         uint32_t vraw, const uint8_t *whole, uint32_t wn);
 
 static uint32_t walk_headers(const uint8_t *m, uint32_t n, field_fn fn, void *u, bool *bad)
 {
@@ -103,7 +106,7 @@ static uint32_t walk_headers(const uint8_t *m, uint32_t n, field_fn fn, void *u,
         if (!ok) { if (bad) *bad = true; off = end; continue; }
         uint32_t vs = nn + 1;
         while (vs < ll && (m[off + vs] == ' ' || m[off + vs] == '\t')) vs++;
-        fn(u, m + off, nn, m + off + vs, ll - vs, m + off, ll);
+        fn(u, m + off, nn, m + off + vs, ll - vs, end - off - vs, m + off, ll);
         off = end;
     }
     return n;
@@ -116,14 +119,61 @@ struct hctx {
     const uint8_t *subj; uint32_t subjn;
 };
 
+/* One mailbox or group as tshark 4.0 reads it: "Name <addr>" gives the name (blanks and line
+ * ends around it dropped) and the address inside the brackets; a group "name:...;" gives its
+ * name one character short, as tshark does; anything else is an address as it stands. */
+static bool ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static void mailbox(struct trawl_packet *pkt, const uint8_t *p, uint32_t n)
+{
+    const uint8_t *lt = memchr(p, '<', n);
+    const uint8_t *colon = lt ? NULL : memchr(p, ':', n);
+    uint32_t s = 0;
+    while (s < n && ws(p[s])) s++;
+    if (lt) {
+        uint32_t e = (uint32_t)(lt - p);
+        while (e > s && ws(p[e - 1])) e--;
+        if (e > s) trawl_add_string(pkt, F_DISPLAY_NAME, (const char *)p + s, e - s);
+        uint32_t a = (uint32_t)(lt - p) + 1;
+        const uint8_t *gt = memchr(p + a, '>', n - a);
+        uint32_t ae = gt ? (uint32_t)(gt - p) : n;
+        trawl_add_string(pkt, F_ADDRESS, (const char *)p + a, ae - a);
+    } else if (colon) {
+        uint32_t e = (uint32_t)(colon - p);
+        if (e > s + 1) trawl_add_string(pkt, F_DISPLAY_NAME, (const char *)p + s, e - s - 1);
+    } else {
+        trawl_add_string(pkt, F_ADDRESS, (const char *)p, n);
+    }
+}
+
+/* A list of them, split at every comma (as tshark: a comma in a quoted name splits it too);
+ * items keep their blanks and the field's last line end. */
+static void address_list(struct trawl_packet *pkt, unsigned item_idx, const uint8_t *v, uint32_t n)
+{
+    uint32_t s = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        if (i < n && v[i] != ',') continue;
+        trawl_add_string(pkt, item_idx, (const char *)v + s, i - s);
+        mailbox(pkt, v + s, i - s);
+        s = i + 1;
+    }
+}
+
 static void imf_field(void *u, const uint8_t *name, uint32_t nn, const uint8_t *val, uint32_t vn,
-                      const uint8_t *whole, uint32_t wn)
+                      uint32_t vraw, const uint8_t *whole, uint32_t wn)
 {
     struct hctx *h = u;
     for (unsigned i = 0; i < F_HEADERS_END; i++) {
         const char *d = fields[i].desc;
         if (strlen(d) != nn || strncasecmp(d, (const char *)name, nn)) continue;
         trawl_add_string(h->pkt, i, (const char *)val, vn);
+        if (i == F_FROM || i == F_RESENT_FROM)
+            address_list(h->pkt, F_MAILBOX_LIST_ITEM, val, vraw);
+        else if (i == F_TO || i == F_CC || i == F_BCC || i == F_REPLY_TO || i == F_RESENT_TO ||
+                 i == F_RESENT_CC || i == F_RESENT_BCC)
+            address_list(h->pkt, F_ADDRESS_LIST_ITEM, val, vraw);
+        else if (i == F_SENDER || i == F_RESENT_SENDER)
+            mailbox(h->pkt, val, vraw);
         if (i == F_FROM && !h->from) { h->from = val; h->fromn = vn; }
         if (i == F_SUBJECT && !h->subj) { h->subj = val; h->subjn = vn; }
         if (i == F_CONTENT_TYPE) {
@@ -192,9 +242,9 @@ static void call_mime(struct trawl_packet *pkt, const struct imf_state *st, cons
 struct pctx { struct trawl_packet *pkt; const uint8_t *ct; uint32_t ctn; };
 
 static void part_field(void *u, const uint8_t *name, uint32_t nn, const uint8_t *val, uint32_t vn,
-                       const uint8_t *whole, uint32_t wn)
+                       uint32_t vraw, const uint8_t *whole, uint32_t wn)
 {
-    (void)whole; (void)wn;
+    (void)whole; (void)wn; (void)vraw;
     struct pctx *p = u;
     if (nn == 12 && !strncasecmp((const char *)name, "content-type", 12)) {
         trawl_add_string(p->pkt, M_PART_CT, (const char *)val, vn);

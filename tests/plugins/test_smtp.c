@@ -533,6 +533,28 @@ static void test_bdat(void)
     th_free(v.t);
 }
 
+/* Address lists as tshark 4.0 breaks them up (its quirks included: a comma inside a quoted name
+ * splits it, a group's name loses a character); expected values from tshark on these bytes. */
+static void test_addresses(void)
+{
+    struct conv v = conv_new();
+    ss(&v, "220 m ESMTP\r\n");
+    cs(&v, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    ss(&v, "250 a\r\n250 b\r\n354 c\r\n");
+    cs(&v, "From: \"Doe, J\" <j@x.org>, k@x.org\r\nSender: S <s@x.org>\r\nTo: undisclosed-recipients:;\r\n"
+           "Cc: A <a@x>,\r\n B <b@x>\r\nBcc: bb@x\r\nResent-From: rf@x\r\nResent-To: rt@x, <ru@x>\r\n"
+           "Return-Path: <rp@x>\r\nSubject: s\r\n\r\nbody\r\n.\r\n");
+    FIELD_IS(v.t, "imf.address", "\"Doe,j@x.org, k@x.org\\r\\n,s@x.org,a@x,b@x,bb@x\\r\\n,rf@x\\r\\n,rt@x,ru@x");
+    FIELD_IS(v.t, "imf.display_name", "J\",S,undisclosed-recipient,A,B");
+    FIELD_IS(v.t, "imf.address_list.item", "undisclosed-recipients:;\\r\\n,A <a@x>,\\r\\n B <b@x>\\r\\n,bb@x\\r\\n,rt@x, <ru@x>\\r\\n");
+    FIELD_IS(v.t, "imf.mailbox_list.item", "\"Doe, J\" <j@x.org>, k@x.org\\r\\n,rf@x\\r\\n");
+    FIELD_IS(v.t, "imf.return_path", "<rp@x>");
+    ss(&v, "250 ok\r\n");
+    REC_IS(v.t, 0, "cc", "A <a@x>,B <b@x>");                /* Zeek's set: split, blanks trimmed */
+    CU_ASSERT_EQUAL(th_errors(v.t), 0);
+    th_free(v.t);
+}
+
 static void test_heuristic_and_mime(void)
 {
     /* port 2626: only the heuristic finds it, on the greeting */
@@ -594,5 +616,6 @@ void test_smtp_register(void)
     CU_add_test(s, "gaps in commands and in a message", test_gaps);
     CU_add_test(s, "reasm.max_pdu below the message size", test_small_max_pdu);
     CU_add_test(s, "BDAT chunks (one LAST chunk to imf, two chunks)", test_bdat);
+    CU_add_test(s, "imf address lists (tshark's breakdown)", test_addresses);
     CU_add_test(s, "heuristic, MIME parts, FTP greeting refused", test_heuristic_and_mime);
 }
