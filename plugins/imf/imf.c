@@ -344,7 +344,7 @@ static int imf_dissect(struct trawl_packet *pkt, struct trawl_buf *buf, void *st
     bool bad = false;
     uint32_t body = walk_headers(m, n, imf_field, &h, &bad);
     if (bad) trawl_buf_mark_malformed(buf);
-    trawl_add_bool(pkt, F_MESSAGE_TEXT, true);
+    if (!h.ct) trawl_add_bool(pkt, F_MESSAGE_TEXT, true);    /* tshark: a body no media type takes */
     trawl_add_uint(pkt, F_BODY_LENGTH, n - body);
     const uint8_t *b;
     uint32_t bn;

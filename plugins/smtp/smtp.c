@@ -550,6 +550,7 @@ static void on_message(struct trawl_packet *pkt, const struct smtp_state *st, st
                        const uint8_t *m, uint32_t len, bool whole)
 {
     trawl_add_uint(pkt, F_FRAG_COUNT, fs->data_frags);
+    trawl_add_bool(pkt, F_EOM, true);
     uint64_t rl = fs->data_len;
     trawl_add_uint(pkt, F_REASM_LENGTH, (uint32_t)(rl > UINT32_MAX ? UINT32_MAX : rl));
     fs->tx.has_data = true;
@@ -586,7 +587,7 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
         fs->dfa = 0;
         start = 0;
     }
-    if (n > start) fs->data_frags++;
+    bool fresh = n > start;                   /* this delivery brought bytes */
     uint8_t s = fs->dfa;
     uint32_t i = start;
     for (; i < n; i++) {
@@ -607,6 +608,7 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
         /* d[i] is the end line's '\n': the message is everything before the end line. */
         uint32_t endlen = s == 3 ? 3 : 2;
         uint32_t mlen = i + 1 - endlen;
+        if (fresh && mlen > start) fs->data_frags++;   /* tshark counts segments with message bytes */
         if (fs->data_streamed) fs->data_len += mlen; else fs->data_len = mlen;
         on_message(pkt, st, fs, d, mlen, !fs->data_streamed);
         fs->phase = PH_CMD;
@@ -615,6 +617,7 @@ static uint32_t on_data(struct trawl_packet *pkt, const struct smtp_state *st, s
         return i + 1;
     }
     fs->dfa = s;
+    if (fresh) fs->data_frags++;
     if (!fs->data_streamed && n < DATA_HOLD) {
         memcpy(fs->data_head, d, n < sizeof fs->data_head ? n : sizeof fs->data_head);
         fs->data_scan = n;
