@@ -994,8 +994,10 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
     uint32_t off = 0;
     bool more_set = false;
     uint32_t more = 0;
+    unsigned switches = 0;
     while (off < n && tc->svc_state != SVC_NONE) {
         int r;
+        struct proto_entry *was = tc->svc;
         if (tc->svc_state == SVC_UNDECIDED) {
             r = decide(pkt, f, dir, data + off, n - off, &more_set, &more);
             if (r < 0) { more_set = true; more = TRAWL_STREAM_MORE_UNKNOWN; break; }
@@ -1005,6 +1007,9 @@ static void stream_data(struct trawl_packet *pkt, struct trawl_flow *f, int dir,
         }
         off += (uint32_t)r;
         if (more_set) break;
+        /* Handed on (trawl_stream_switch) before these bytes: the new protocol reads them. A few
+         * hand-overs at most per delivery, so two protocols cannot pass bytes back and forth. */
+        if (r == 0 && tc->svc != was && was && ++switches <= 4) continue;
         if (r == 0) { off = n; break; }   /* not a PDU start: skip these bytes (resync later) */
     }
     if (more_set && off < n) {

@@ -327,6 +327,7 @@ static void one_record(struct trawl_packet *pkt, const struct tls_state *st, str
         info_add(in, "Change Cipher Spec");
         break;
     case 21:
+        fs->alert_seen = true;
         if (enc || len != 2) {
             info_add(in, "Encrypted Alert");
             mark_sent_encrypted(fs, dir);
@@ -476,6 +477,14 @@ static int tls_stream(struct trawl_packet *pkt, struct trawl_buf *b, const struc
         }
         if (left < 5) { trawl_stream_need_more(pkt, 5 - left); break; }
         if (!rec_header_ok(p)) {
+            /* After an alert (close_notify) on a stream another protocol handed to us (STARTTLS,
+             * AUTH TLS), bytes that are no record are that protocol's again: FTP's CCC (RFC 4217
+             * 6) goes back to clear text. */
+            const struct trawl_proto *svc = trawl_flow_info(f)->service;
+            if (fs->alert_seen && svc && svc != st->proto && svc != st->hs_proto) {
+                trawl_stream_switch(pkt, svc);
+                break;
+            }
             /* Not a record: shown as ignored, the direction resynchronises on what follows. */
             trawl_tree_push(pkt, F_IGNORED);
             trawl_tree_pop(pkt);

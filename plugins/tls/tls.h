@@ -75,6 +75,7 @@ struct tls_flow {
     bool quic;
     bool ch, sh, hrr, recorded, established;
     bool ch_ticket, resumed, ckx_seen, empty_sid_ticket;
+    bool alert_seen;                      /* any alert, in the clear or not (a close_notify?) */
     uint16_t ch_version, sh_version;      /* legacy versions */
     uint16_t version;                     /* negotiated (supported_versions of the SH) */
     uint16_t cipher;

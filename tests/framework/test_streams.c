@@ -89,6 +89,17 @@ static void test_switch(void)
     CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "z");
     CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.index"), "2");
     th_free(v.t);
+    /* A hand-over before any byte of the segment: the new protocol reads them all. */
+    conv_init(&v, NULL, 7778);
+    handshake(&v);
+    seg(&v, 0, PG_ACK | PG_PSH, "HI\n", 3);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "HI");
+    seg(&v, 0, PG_ACK | PG_PSH, MSG("\x03") "abc", 5);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxline.line"), "");
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "abc");
+    seg(&v, 1, PG_ACK | PG_PSH, MSG("\x02") "ok", 4);
+    CU_ASSERT_STRING_EQUAL(th_field(v.t, "fxs.msg"), "ok");
+    th_free(v.t);
 }
 
 static void test_split_and_joined(void)
