@@ -112,8 +112,39 @@ static const char *name_of(const struct trawl_field *f, uint64_t v)
     return NULL;
 }
 
-/* Text the way tshark 4.0 -T fields shows strings: as found, but control bytes escaped
- * (\n \r \t \xHH) so a value never breaks the line; UTF-8 passes through. */
+/* The length of the well-formed UTF-8 sequence at p (1..4), or 0 (RFC 3629's table). */
+static unsigned utf8_len(const uint8_t *p, uint32_t left)
+{
+    uint8_t c = p[0];
+    unsigned n;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) { n = 3; if (c == 0xe0) lo = 0xa0; if (c == 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 4; if (c == 0xf0) lo = 0x90; if (c == 0xf4) hi = 0x8f; }
+    else return 0;
+    if (left < n || p[1] < lo || p[1] > hi) return 0;
+    for (unsigned i = 2; i < n; i++) if (p[i] < 0x80 || p[i] > 0xbf) return 0;
+    return n;
+}
+
+/* A string as tshark 4.0's -T fields prints it (field.h). */
+static void fmt_fields_text(struct out *o, const uint8_t *p, uint32_t len, bool ascii)
+{
+    for (uint32_t i = 0; i < len;) {
+        uint8_t c = p[i];
+        const char *e = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t" : NULL;
+        if (e) { put(o, e, 2); i++; continue; }
+        unsigned n = ascii ? (c < 0x80) : utf8_len(p + i, len - i);
+        if (!n) { put(o, "\xef\xbf\xbd", 3); i++; continue; }
+        put(o, (const char *)p + i, n);
+        i += n;
+    }
+}
+
+/* Text for -V: as found, but control bytes escaped (\n \r \t \xHH) so a tree never breaks;
+ * UTF-8 passes through. */
 static void fmt_text(struct out *o, const uint8_t *p, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i++) {
@@ -245,7 +276,8 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
         break;
     case TRAWL_FT_STRING:
         if (json) fmt_json_string(&o, v->v.p, v->len);
-        else fmt_text(&o, v->v.p, v->len);
+        else if (show) fmt_text(&o, v->v.p, v->len);
+        else fmt_fields_text(&o, v->v.p, v->len, f->base == TRAWL_BASE_ASCII);
         break;
     case TRAWL_FT_BYTES:
         if (json) putc1(&o, '"');

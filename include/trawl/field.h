@@ -43,7 +43,11 @@ enum trawl_ftype {
  * tshark's absolute times with TZ=UTC) unless their base is EPOCH: seconds with 9 decimals
  * (frame.time_epoch). */
 enum trawl_fbase { TRAWL_BASE_DEC = 0, TRAWL_BASE_HEX, TRAWL_BASE_OCT, TRAWL_BASE_DEC_HEX,
-                   TRAWL_BASE_EPOCH };
+                   TRAWL_BASE_EPOCH, TRAWL_BASE_ASCII };
+/* STRING fields print as tshark 4.0's -T fields: \b \f \n \r \t escaped, other control bytes as
+ * they are, what is not UTF-8 as U+FFFD (one per byte); with TRAWL_BASE_ASCII (tshark's ASCII
+ * strings: DNS TXT, HTTP headers) every byte from 0x80 up is U+FFFD. -V escapes control bytes as
+ * \xHH so a tree never breaks. */
 
 /* Optional names for integer values, for -V and the info column ("Type: IPv4 (0x0800)").
  * Arrays end with { 0, NULL }. */

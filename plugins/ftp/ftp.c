@@ -53,10 +53,10 @@ static const struct trawl_value_name code_names[] = {
 static const struct trawl_field_def fields[F_COUNT] = {
     [F_REQUEST]      = { "ftp.request", "Request", TRAWL_FT_BOOL, 0, NULL, 0 },
     [F_RESPONSE]     = { "ftp.response", "Response", TRAWL_FT_BOOL, 0, NULL, 0 },
-    [F_REQ_COMMAND]  = { "ftp.request.command", "Request command", TRAWL_FT_STRING, 0, NULL, 0 },
-    [F_REQ_ARG]      = { "ftp.request.arg", "Request arg", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_REQ_COMMAND]  = { "ftp.request.command", "Request command", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
+    [F_REQ_ARG]      = { "ftp.request.arg", "Request arg", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
     [F_RSP_CODE]     = { "ftp.response.code", "Response code", TRAWL_FT_U32, 0, code_names, 0 },
-    [F_RSP_ARG]      = { "ftp.response.arg", "Response arg", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_RSP_ARG]      = { "ftp.response.arg", "Response arg", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
     [F_PASSIVE_IP]   = { "ftp.passive.ip", "Passive IP address", TRAWL_FT_IPV4, 0, NULL, 0 },
     [F_PASSIVE_PORT] = { "ftp.passive.port", "Passive port", TRAWL_FT_U16, 0, NULL, 0 },
     [F_PASSIVE_NAT]  = { "ftp.passive.nat", "Passive IP NAT", TRAWL_FT_BOOL, 0, NULL, 0 },
@@ -72,7 +72,7 @@ static const struct trawl_field_def fields[F_COUNT] = {
     [F_EPSV_INVALID] = { "ftp.epsv.args_invalid", "EPSV arguments must have the form (|||<port>|)", TRAWL_FT_NONE, 0, NULL, 0 },
     [F_CODE_INVALID] = { "ftp.response.code.invalid", "Invalid response code", TRAWL_FT_NONE, 0, NULL, 0 },
     [F_LINE_TOO_LONG] = { "ftp.line_too_long", "Line longer than the cap (decoding stopped)", TRAWL_FT_NONE, 0, NULL, 0 },
-    [F_CWD]          = { "ftp.current-working-directory", "Current working directory", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_CWD]          = { "ftp.current-working-directory", "Current working directory", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
     [F_ENCRYPTED]    = { "ftp.encrypted_length", "Bytes after AUTH TLS, not decoded (no tls plugin)", TRAWL_FT_U32, 0, NULL, 0 },
 };
 

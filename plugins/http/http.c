@@ -50,7 +50,7 @@ enum {
     F_COUNT
 };
 
-#define STR(n, d) { .name = n, .desc = d, .type = TRAWL_FT_STRING }
+#define STR(n, d) { .name = n, .desc = d, .type = TRAWL_FT_STRING, .base = TRAWL_BASE_ASCII }   /* tshark: ASCII */
 #define MARK(n, d) { .name = n, .desc = d, .type = TRAWL_FT_NONE }
 static const struct trawl_field_def fields[F_COUNT] = {
     [F_NOTIFICATION] = { .name = "http.notification", .desc = "Notification", .type = TRAWL_FT_BOOL },

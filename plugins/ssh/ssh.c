@@ -27,10 +27,10 @@ static const struct trawl_value_name msg_names[] = {
 };
 
 #define NL(i, n, d) [i##_LEN] = { "ssh." n "_length", d " length", TRAWL_FT_U32, 0, NULL, 0 }, \
-                    [i] = { "ssh." n, d, TRAWL_FT_STRING, 0, NULL, 0 }
+                    [i] = { "ssh." n, d, TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 }
 
 static const struct trawl_field_def fields[F_COUNT] = {
-    [F_PROTOCOL]       = { "ssh.protocol", "Protocol (version banner)", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_PROTOCOL]       = { "ssh.protocol", "Protocol (version banner)", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
     [F_PACKET_LENGTH]  = { "ssh.packet_length", "Packet Length", TRAWL_FT_U32, 0, NULL, 0 },
     [F_PADDING_LENGTH] = { "ssh.padding_length", "Padding Length", TRAWL_FT_U8, 0, NULL, 0 },
     [F_MESSAGE_CODE]   = { "ssh.message_code", "Message Code", TRAWL_FT_U8, 0, msg_names, 0 },
@@ -47,10 +47,10 @@ static const struct trawl_field_def fields[F_COUNT] = {
     NL(F_LANG_SC, "languages_server_to_client", "languages_server_to_client"),
     [F_FIRST_KEX_FOLLOWS] = { "ssh.first_kex_packet_follows", "First KEX Packet Follows", TRAWL_FT_U8, 0, NULL, 0 },
     [F_RESERVED]       = { "ssh.kex.reserved", "Reserved", TRAWL_FT_BYTES, 0, NULL, 0 },
-    [F_HASSH_ALGS]     = { "ssh.kex.hassh_algorithms", "hasshAlgorithms", TRAWL_FT_STRING, 0, NULL, 0 },
-    [F_HASSH]          = { "ssh.kex.hassh", "hassh", TRAWL_FT_STRING, 0, NULL, 0 },
-    [F_HASSHSERVER_ALGS] = { "ssh.kex.hasshserver_algorithms", "hasshServerAlgorithms", TRAWL_FT_STRING, 0, NULL, 0 },
-    [F_HASSHSERVER]    = { "ssh.kex.hasshserver", "hasshServer", TRAWL_FT_STRING, 0, NULL, 0 },
+    [F_HASSH_ALGS]     = { "ssh.kex.hassh_algorithms", "hasshAlgorithms", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
+    [F_HASSH]          = { "ssh.kex.hassh", "hassh", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
+    [F_HASSHSERVER_ALGS] = { "ssh.kex.hasshserver_algorithms", "hasshServerAlgorithms", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
+    [F_HASSHSERVER]    = { "ssh.kex.hasshserver", "hasshServer", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0 },
     [F_PADDING_STRING] = { "ssh.padding_string", "Padding String", TRAWL_FT_BYTES, 0, NULL, 0 },
 };
 

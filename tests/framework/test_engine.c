@@ -139,6 +139,29 @@ static void test_out_buffer(void)
     fclose(full);
 }
 
+/* Strings as tshark 4.0's -T fields prints them (checked with tshark on DNS TXT and HTTP
+ * header bytes): \b \f \n \r \t escaped, other control bytes as they are, not-UTF-8 as U+FFFD
+ * per byte; ASCII strings make every byte from 0x80 U+FFFD; -V escapes control bytes. */
+static void test_string_format(void)
+{
+    static const struct trawl_field utf8 = { "t.s", "s", TRAWL_FT_STRING, TRAWL_BASE_DEC, NULL, 0, NULL };
+    static const struct trawl_field ascii = { "t.a", "a", TRAWL_FT_STRING, TRAWL_BASE_ASCII, NULL, 0, NULL };
+    static const uint8_t in[] = "a\bb\fc\nd\re\tf\x01g\x0bh\x1bi\\j\x80k\xe2\x82\xacl\xed\xa0\x80m"
+                                "\xf0\x9f\x98\x80n\xc0\xafo\xe2\x82p\x7fq";
+    struct trawl_value v = { .field = &utf8, .v.p = in, .len = sizeof in - 1 };
+    char out[256];
+    trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+    CU_ASSERT_STRING_EQUAL(out, "a\\bb\\fc\\nd\\re\\tf\x01g\x0bh\x1bi\\j\xef\xbf\xbdk\xe2\x82\xacl"
+                                "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdm\xf0\x9f\x98\x80n\xef\xbf\xbd\xef\xbf\xbdo"
+                                "\xef\xbf\xbd\xef\xbf\xbdp\x7fq");
+    v.field = &ascii;
+    trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "k\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdl"));   /* the euro sign: 3 bytes */
+    v.field = &utf8;
+    trawl_value_format(&v, TRAWL_FMT_SHOW, out, sizeof out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "f\\x01g\\x0bh\\x1bi"));
+}
+
 void test_engine_register(void);
 void test_engine_register(void)
 {
@@ -150,4 +173,5 @@ void test_engine_register(void)
     CU_add_test(s, "packet limit", test_limit_and_stop);
     CU_add_test(s, "feeding before start is refused", test_feed_before_start_refused);
     CU_add_test(s, "sink output buffer", test_out_buffer);
+    CU_add_test(s, "strings as tshark's -T fields, and in -V", test_string_format);
 }
