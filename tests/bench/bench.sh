@@ -10,7 +10,8 @@
 #   BENCH_REPEAT=1               runs per measurement; the fastest is kept
 #
 # Runs, each timed by /usr/bin/time (Debian package `time`) for wall time and peak RSS:
-#   trawl -T fields -e <22 L2-L4 fields> with 1 and 2 worker threads, trawl -T json, trawl -q
+#   trawl -T fields -e <22 L2-L4 fields> with 1 and 2 worker threads, -T fields with the 58
+#   application fields issue 5 names (DNS, HTTP, TLS, X.509, QUIC, SSH, DHCP, NTP), trawl -T json, trawl -q
 #   (no per-packet output: flows, reassembly, analyzers) with 1 and 2 threads, conn records
 #   written as Zeek logs,
 #   trawl --profile l2-l4 (the same fields with only the layer 2-4 plugins loaded),
@@ -37,6 +38,22 @@ ip.ttl ip.len ipv6.src ipv6.dst tcp.srcport tcp.dstport tcp.flags tcp.seq_raw tc
 udp.srcport udp.dstport udp.length"
 EARGS=()
 for f in $FIELDS; do EARGS+=(-e "$f"); done
+# The application fields issue 5 is measured on (DNS, HTTP, TLS/X.509, QUIC, SSH, DHCP, NTP).
+APP_FIELDS="dns.id dns.flags.response dns.flags.rcode dns.qry.name dns.qry.type dns.qry.class
+dns.count.answers dns.resp.name dns.resp.type dns.resp.ttl dns.a dns.aaaa dns.cname dns.ns
+dns.mx.mail_exchange dns.ptr.domain_name dns.txt dns.response_to dns.time http.request.method
+http.host http.request.uri http.request.version http.request.full_uri http.user_agent
+http.referer http.cookie http.authbasic http.response.code http.response.phrase
+http.content_type http.content_length http.server http.location http.response_for.uri
+tls.record.version tls.handshake.type tls.handshake.version
+tls.handshake.extensions.supported_version tls.handshake.ciphersuite
+tls.handshake.extensions_server_name tls.handshake.extensions_alpn_str tls.handshake.ja3
+tls.handshake.ja3s x509sat.printableString x509sat.uTF8String x509ce.dNSName
+x509af.serialNumber quic.version ssh.protocol ssh.kex_algorithms dhcp.option.dhcp
+dhcp.hw.mac_addr dhcp.option.hostname dhcp.option.requested_ip_address dhcpv6.msgtype
+ntp.flags.mode ntp.stratum"
+AARGS=()
+for f in $APP_FIELDS; do AARGS+=(-e "$f"); done
 
 # corpus SIZE → path; made once (through a temporary name, so an interrupted run leaves none).
 corpus() {
@@ -101,6 +118,7 @@ for c in "$SMALL:$SMALLF" "$BIG:$BIGF"; do
     cl=${c%%:*}; cf=${c#*:}
     measure "trawl -T fields (L2-L4)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -T fields "${EARGS[@]}"
     measure "trawl -T fields, 2 threads" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 2 -T fields "${EARGS[@]}"
+    measure "trawl -T fields (app)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -T fields "${AARGS[@]}"
     measure "trawl -T json" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -T json
     measure "trawl -q (analysis only)" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 1 -q
     measure "trawl -q, 2 threads" "$cl" "$cf" "$TRAWL" -r "$cf" --threads 2 -q
@@ -152,6 +170,7 @@ fi
 TSHARK_NOTE=""
 if [ "${BENCH_TSHARK:-1}" != 0 ] && command -v tshark >/dev/null 2>&1; then
     measure "tshark -T fields (L2-L4)" "$SMALL" "$SMALLF" tshark -n -r "$SMALLF" -T fields "${EARGS[@]}"
+    measure "tshark -T fields (app)" "$SMALL" "$SMALLF" tshark -n -r "$SMALLF" -T fields "${AARGS[@]}"
     TSHARK_NOTE="tshark ran on the $SMALL corpus only (it is too slow for the big one): the ratio is taken on that file"
 else
     TSHARK_NOTE="tshark not installed (or BENCH_TSHARK=0): no comparison"
@@ -175,6 +194,8 @@ printf '%s\n' "${RESULTS[@]}" | awk -v small="$SMALL" -v big="$BIG" -v note="$TS
 END {
     t = mbs["trawl -T fields (L2-L4)", small]; s = mbs["tshark -T fields (L2-L4)", small]
     if (s > 0) printf "trawl/tshark, -T fields with the same 22 fields on the %s corpus: %.1fx (%.1f vs %.1f MB/s)\n", small, t / s, t, s
+    t = mbs["trawl -T fields (app)", small]; s = mbs["tshark -T fields (app)", small]
+    if (s > 0) printf "trawl/tshark, -T fields with the 58 application fields (DNS ... NTP) on the %s corpus: %.1fx (%.1f vs %.1f MB/s)\n", small, t / s, t, s
     print note
     f1 = mbs["trawl -T fields (L2-L4)", big]; f2 = mbs["trawl -T fields, 2 threads", big]
     q1 = mbs["trawl -q (analysis only)", big]; q2 = mbs["trawl -q, 2 threads", big]
