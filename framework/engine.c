@@ -166,6 +166,7 @@ void engine_dissect(struct trawl_packet *pkt, const struct trawl_frame *f, const
 {
     struct trawl_engine *e = pkt->e;
     packet_reset(pkt, f, data);
+    pkt->rel_ns = rel_ns;
     pkt->in_packet = true;
     flows_packet_begin(pkt);
     packet_add_frame_fields(pkt, file_name, rel_ns, delta_ns);

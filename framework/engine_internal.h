@@ -86,8 +86,24 @@ struct trawl_sink {
     bool skip_packets;                    /* trawl_sink_skip_packets, or no packet callback */
     bool all_records;                     /* trawl_sink_want_records(s, NULL) */
     uint8_t *rtypes;                      /* bitmap by record type id */
+    const struct trawl_sink_render *render;   /* trawl_sink_set_render */
+    int render_idx;                       /* its slot in a packet's rendered output (threads), or -1 */
     struct trawl_sink *next;
 };
+
+/* Rendering on the workers (render.c): one buffer per rendering sink and packet context. */
+struct render_patch {
+    uint32_t off;                         /* where the value goes in the bytes */
+    uint32_t val;                         /* which of the packet's values (a stream number) */
+    uint8_t fmt;                          /* enum trawl_fmt it was written with */
+};
+struct render_buf {
+    struct trawl_out out;                 /* in memory (f == NULL): grows, never written */
+    struct render_patch *patch;
+    uint32_t npatch, cappatch;
+};
+struct render_item { struct render_buf *b; };   /* e->render of them, made on first use */
+struct render_merge { struct trawl_out tmp; };  /* the merge's scratch (bytes with patches filled) */
 
 /* A record type: its columns are also the fields of a protocol named after it. */
 struct record_type_entry {
@@ -183,6 +199,7 @@ struct trawl_packet {
     uint64_t *ended;
     size_t nended, capended;
     uint64_t rec_key;                     /* order key of records made now (flow ends at a tick) */
+    int64_t rel_ns;                       /* frame time since the run's first frame */
     /* flows (flow.c): what the layers said, and the packet's flow */
     struct flow_table *flows;
     struct trawl_flow *flow;              /* the innermost flow of this packet */
@@ -224,6 +241,9 @@ struct trawl_engine {
     bool workers_ready;
     bool data_stable;                     /* packet bytes outlive the read loop (mapped file) */
     struct workers *workers;
+    unsigned render;                      /* sinks that render on the workers (render.c) */
+    struct trawl_sink **render_sinks;
+    void (**render_free_fns)(void *);     /* each rendering sink's free_scratch (outlives it) */
     struct trawl_stats stats_view;        /* stats summed over the workers */
     int64_t tick_sec;                     /* the whole second of capture time of the last tick */
     bool have_tick;
@@ -320,6 +340,19 @@ void workers_drain(struct trawl_engine *e);
 void workers_finish(struct trawl_engine *e);
 void workers_free(struct trawl_engine *e);
 const struct trawl_stats *workers_stats(const struct trawl_engine *e);
+/* render.c */
+int  render_start(struct trawl_engine *e);           /* with threads: which sinks render where */
+void render_packet(struct trawl_engine *e, void **scratch, struct trawl_packet *pkt,
+                   struct render_item *ri);          /* on the packet's worker */
+void render_emit(struct trawl_engine *e, struct render_merge *rm, struct trawl_packet *pkt,
+                 struct render_item *ri);            /* the merge: every sink, in order */
+void render_item_free(struct trawl_engine *e, struct render_item *ri);
+void render_scratch_free(struct trawl_engine *e, void **scratch);
+void render_free(struct trawl_engine *e, struct render_merge *rm);
+/* out.c: trawl_out_value while a worker renders a packet that shows stream numbers */
+struct render_ctx { struct trawl_out *out; struct render_buf *b; const struct trawl_packet *pkt; };
+extern __thread struct render_ctx *render_tl __attribute__((tls_model("initial-exec")));
+bool render_note(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt);
 /* loader.c */
 void loader_free(struct trawl_engine *e);
 const char *engine_option(const struct trawl_engine *e, const char *key);

@@ -18,6 +18,7 @@ int trawl_out_init(struct trawl_out *o, FILE *f, size_t cap)
 
 static void write_out(struct trawl_out *o)
 {
+    if (!o->f) return;                 /* an in-memory buffer (render.c): it only grows */
     if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len) o->err = errno ? errno : EIO;
     o->len = 0;
 }
@@ -28,11 +29,13 @@ static bool room_slow(struct trawl_out *o, size_t n)
 {
     if (o->err) { o->len = 0; return false; }
     if (o->cap - o->len >= n) return true;
-    write_out(o);
-    if (o->err) return false;
-    if (o->cap >= n) return true;
+    if (o->f) {
+        write_out(o);
+        if (o->err) return false;
+        if (o->cap >= n) return true;
+    }
     size_t cap = o->cap ? o->cap : 64;
-    while (cap < n) cap *= 2;
+    while (cap - o->len < n) cap *= 2;
     char *nb = realloc(o->buf, cap);
     if (!nb) { o->err = ENOMEM; return false; }
     o->buf = nb;
@@ -73,6 +76,8 @@ void trawl_out_printf(struct trawl_out *o, const char *fmt, ...)
 
 void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum trawl_fmt fmt)
 {
+    /* A stream number a worker renders: the merge writes it (render.c). */
+    if (TRAWL_UNLIKELY(render_tl != NULL) && render_note(o, v, fmt)) return;
     /* Most values are short: format in place, and only retry when it did not fit. */
     if (!room(o, 64)) return;
     size_t n = trawl_value_format(v, fmt, o->buf + o->len, o->cap - o->len);
@@ -86,7 +91,7 @@ void trawl_out_value(struct trawl_out *o, const struct trawl_value *v, enum traw
 int trawl_out_flush(struct trawl_out *o)
 {
     write_out(o);
-    if (!o->err && fflush(o->f) != 0) o->err = errno ? errno : EIO;
+    if (!o->err && o->f && fflush(o->f) != 0) o->err = errno ? errno : EIO;
     return o->err ? TRAWL_EIO : 0;
 }
 

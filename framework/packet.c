@@ -273,6 +273,7 @@ void *trawl_packet_alloc(struct trawl_packet *pkt, size_t n)
 }
 
 const struct trawl_frame *trawl_packet_frame(const struct trawl_packet *pkt) { return &pkt->frame; }
+int64_t trawl_packet_time_relative(const struct trawl_packet *pkt) { return pkt->rel_ns; }
 const char *trawl_packet_file_name(const struct trawl_packet *pkt, uint32_t file_index)
 {
     return pkt && pkt->e ? trawl_engine_file_name(pkt->e, file_index) : NULL;

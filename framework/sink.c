@@ -69,6 +69,7 @@ struct trawl_sink *trawl_engine_add_sink(struct trawl_engine *e, const char *nam
     if (!s) return NULL;
     s->e = e;
     s->ent = d;
+    s->render_idx = -1;
     s->out = out ? out : stdout;
     size_t n = 0;
     while (options && options[n]) n++;

@@ -1,13 +1,14 @@
 /* workers.c — worker threads: each owns the flows whose address pair hashes to it.
  *
- * The thread that reads (the caller's) numbers frames, copies each one into a packet context
- * of the worker that owns its flow and queues it; the worker dissects it (dissectors, flows,
- * reassembly, analyzers' packet and flow events), then marks the context done. Worker 0 is the
- * reading thread itself (n workers are n threads: on few cores, an extra thread that mostly
- * waits costs more than it gives). The reading
- * thread keeps every context it handed out in one FIFO, in frame order, and emits the head
- * as soon as it is done: sinks, records and callbacks always run on the reading thread, in
- * frame order, so a run's output is the same byte for byte whatever the number of workers.
+ * The thread that reads (the caller's) numbers frames, fills a packet context of the worker
+ * that owns the frame's flow and queues it; the worker dissects it (dissectors, flows,
+ * reassembly, analyzers' packet and flow events, and the packet sinks' rendering, see below),
+ * then counts it done. Worker 0 is the reading thread itself (n workers are n threads: on few
+ * cores, an extra thread that mostly waits costs more than it gives): it dissects its share
+ * inline. The reading thread keeps the order of every context it handed out (a FIFO of worker
+ * numbers, in frame order) and emits the head as soon as it is done: sinks, records and
+ * callbacks always run on the reading thread, in frame order, so a run's output is the same
+ * byte for byte whatever the number of workers.
  *
  * What makes it so:
  *   - the hash is symmetric and over the address pair only (both directions, fragments of a
@@ -17,10 +18,22 @@
  *     first frame, and the merge interleaves the workers' records by that key;
  *   - tcp.stream/udp.stream: workers number their flows (worker << 48 | n); each context lists
  *     the flows it made and ended, and the merge maps them to numbers in frame order
- *     (trawl_add_flow_stream marks the values to rewrite).
+ *     (trawl_add_flow_stream marks the values to rewrite; a sink that renders on the workers
+ *     leaves a gap where such a value goes, filled at the merge: render.c).
  * What differs with the number of workers: the caps (flow.max, flow.memcap, defrag.*) are
  * shared out among the workers, so evictions under memory pressure depend on the split; and
  * peak counters are the sums of the workers' peaks.
+ *
+ * How the threads talk (the costs that decide the speed-up are cache lines moving between
+ * cores, not instructions): each worker's contexts are a ring used strictly in order (the
+ * merge frees them in frame order, which is the order they were queued in), so three counters
+ * say everything — `pushed` (written by the reading thread only), `completed` (by the worker
+ * only), `released` (private to the reading thread) — each on its own cache line. The reading
+ * thread reads `completed` only when its last copy no longer says the head is done, and only
+ * once enough is in flight, so one read settles a whole batch. When a context is done its
+ * worker writes a one-word summary of what the merge must do (stats, renumbering, records,
+ * rendered output): for most packets the merge reads that word and the rendered bytes, never
+ * the context. Sleeping is on futexes, with a flag each side reads only around a sleep.
  *
  * Flow-end callbacks (trawl_engine_on_flow_end) and following a stream run on the worker that
  * owns the flow: with them the engine keeps one worker.
@@ -36,37 +49,57 @@
 #include "engine_internal.h"
 #include "oaindex.h"
 
-#define ITEMS_PER_WORKER 128
+#define ITEMS_PER_WORKER 128u         /* a power of two */
 #define MAX_WORKERS 64
+#define CACHE_LINE 64
 
 enum item_kind { ITEM_PACKET, ITEM_TICK, ITEM_FINISH, ITEM_QUIT };
 
+/* The worker's summary of a done packet context: what the merge has to do. */
+enum {
+    SUM_TRUNCATED = 1u, SUM_MALFORMED = 2u, SUM_DEPTH = 4u, SUM_DROPPED = 8u,
+    SUM_RENUMBER = 16u,               /* it made flows or shows stream numbers */
+    SUM_ENDED = 32u,                  /* flow numbers that die with it */
+    SUM_RECORDS = 64u,                /* records queued */
+};
+
 struct item {
-    struct trawl_packet pkt;
-    enum item_kind kind;
-    struct trawl_frame frame;
+    /* Written by the reading thread before the push, read by the worker. */
+    uint8_t kind;
+    uint32_t sum;                     /* written by the worker before it counts the context done */
     const char *file_name;
-    int64_t rel_ns, delta_ns, tick_ns;
     const uint8_t *data;              /* the frame's bytes: in a mapped file, or in buf */
-    uint8_t *buf;                     /* the frame's bytes (and comment), copied */
+    int64_t rel_ns, delta_ns, tick_ns;
+    struct trawl_frame frame;
+    uint8_t *buf;                     /* the reading thread's: the frame's bytes (and comment), copied */
     size_t cap;
-    atomic_int done;
-    struct worker *w;
-    struct item *next_free;
+    struct render_item ri;            /* rendered output of the packet sinks (render.c) */
+    struct trawl_packet pkt __attribute__((aligned(CACHE_LINE)));
 };
 
 struct worker {
+    /* Set before the threads start. */
     struct trawl_engine *e;
     unsigned id;
     pthread_t th;
     bool running;
+    struct item *items;               /* ITEMS_PER_WORKER, a ring */
+    void **scratch;                   /* each rendering sink's scratch on this thread */
+    /* The reading thread's. */
+    _Alignas(CACHE_LINE) atomic_uint pushed;   /* contexts queued (the worker sleeps on it) */
+    _Alignas(CACHE_LINE) unsigned tail;                    /* = pushed, without the atomic read */
+    unsigned released;                /* contexts merged: free again */
+    unsigned done_seen;               /* the last value of `completed` it read */
+    /* The worker's. */
+    _Alignas(CACHE_LINE) atomic_uint completed;   /* contexts done (the reading thread sleeps on it) */
+    /* Written around a sleep only. */
+    _Alignas(CACHE_LINE) atomic_uint sleeping;    /* the worker sleeps (waiting past sleep_at) */
+    atomic_uint sleep_at;
+    _Alignas(CACHE_LINE) atomic_uint reader_waits; /* the reading thread sleeps until completed
+                                                      reaches this; 0 when it does not */
+    /* The worker's. */
+    _Alignas(CACHE_LINE) struct trawl_stats stats;
     struct trawl_packet home;         /* owns the worker's flow and fragment tables */
-    struct trawl_stats stats;
-    struct item items[ITEMS_PER_WORKER];
-    struct item *free;                /* reading thread only */
-    struct item *ring[ITEMS_PER_WORKER];
-    atomic_uint ring_head, ring_tail; /* reading thread pushes at tail, worker pops at head */
-    atomic_int sleeping;              /* the worker waits on ring_tail (futex) */
 };
 
 /* Provisional flow number → number in frame order (oaindex.h: tag = provisional number, value =
@@ -78,22 +111,36 @@ static void map_put(struct oa_index *m, uint64_t prov, uint64_t global)
     oa_add(m, prov, global + 1);
 }
 
+#define FIFO_GROUP 0x80u              /* first context of a tick or the end: one per worker */
+
 struct workers {
     unsigned n;
-    struct worker *w;
-    struct item **fifo;               /* contexts in frame order */
+    struct worker **w;
+    uint8_t *fifo;                    /* the worker of each context in flight, in frame order */
     size_t cap, head, count;
-    atomic_uint done_seq;             /* bumped by workers after each context */
-    _Atomic(struct item *) waiting_for;   /* the context the reading thread sleeps on */
     unsigned share0;                  /* per mille of the flows the reading thread takes */
     struct oa_index map;
     uint64_t next_global[3];
+    struct render_merge rm;           /* render.c: the merge's side */
 };
+
+static inline void **it_worker_scratch(struct trawl_engine *e, const struct item *it)
+{
+    return e->workers->w[it->pkt.worker]->scratch;
+}
+
+static inline struct item *item_at(struct worker *w, unsigned seq)
+{
+    return &w->items[seq & (ITEMS_PER_WORKER - 1)];
+}
 
 /* ---- waiting: spin a little, then sleep on a futex ------------------------------------------ */
 
 #define SPINS 128                   /* short: on a busy machine a spinning thread steals the CPU the
                                        other one needs (4096 made a loaded 2-core box 5x slower) */
+#define WAKE_BATCH 16               /* a sleeping worker is woken once this many wait for it */
+#define EMIT_BATCH 64               /* out of contexts: wait for this many, not one */
+#define EMIT_LAG 32                 /* read a worker's counter only with this many in flight */
 
 static void futex_wait(atomic_uint *addr, unsigned val)
 {
@@ -112,47 +159,97 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* The worker: wait until the ring has something past h. */
+/* The worker: wait until something was queued past h. */
 static void wait_ring(struct worker *w, unsigned h)
 {
     for (int i = 0; i < SPINS; i++) {
-        if (atomic_load_explicit(&w->ring_tail, memory_order_acquire) != h) return;
+        if (atomic_load_explicit(&w->pushed, memory_order_acquire) != h) return;
         cpu_relax();
     }
-    atomic_store(&w->sleeping, 1);
-    while (atomic_load(&w->ring_tail) == h) futex_wait(&w->ring_tail, h);
-    atomic_store(&w->sleeping, 0);
+    atomic_store_explicit(&w->sleep_at, h, memory_order_relaxed);
+    atomic_store(&w->sleeping, 1);    /* seq_cst: before the load of pushed (the reading
+                                         thread stores pushed, then loads sleeping) */
+    while (atomic_load(&w->pushed) == h) futex_wait(&w->pushed, h);
+    atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 }
 
-#define WAKE_BATCH 16
-#define EMIT_BATCH 64
-
-static void kick(struct worker *w)
+/* Wake w if it sleeps with at least `min` contexts waiting for it. */
+static void kick(struct worker *w, unsigned min)
 {
-    if (atomic_load(&w->sleeping) && atomic_load(&w->ring_tail) != atomic_load(&w->ring_head))
-        futex_wake(&w->ring_tail);
+    if (!atomic_load(&w->sleeping)) return;
+    unsigned waiting = w->tail - atomic_load_explicit(&w->sleep_at, memory_order_relaxed);
+    if (waiting && waiting >= min && atomic_exchange(&w->sleeping, 0)) futex_wake(&w->pushed);
 }
 
 static void kick_all(struct workers *ws)
 {
-    for (unsigned i = 0; i < ws->n; i++) kick(&ws->w[i]);
+    for (unsigned i = 1; i < ws->n; i++) kick(ws->w[i], 1);
 }
 
-/* Wake the reading thread only when it sleeps on this very context. */
-static void signal_done(struct workers *ws, struct item *it)
+/* The worker: count a context done, and wake the reading thread if it waits for this one. */
+static void publish_done(struct worker *w, unsigned c)
 {
-    atomic_fetch_add(&ws->done_seq, 1);
-    if (atomic_load(&ws->waiting_for) == it) futex_wake(&ws->done_seq);
+    atomic_store(&w->completed, c);   /* seq_cst: before the load of reader_waits */
+    unsigned want = atomic_load(&w->reader_waits);
+    if (want && (int)(c - want) >= 0) futex_wake(&w->completed);
+}
+
+/* The reading thread: is context seq of w done, by the last counter read (no memory traffic)? */
+static inline bool done_cached(const struct worker *w, unsigned seq)
+{
+    return (int)(w->done_seen - seq) > 0;
+}
+
+static bool done_now(struct worker *w, unsigned seq)
+{
+    if (done_cached(w, seq)) return true;
+    w->done_seen = atomic_load_explicit(&w->completed, memory_order_acquire);
+    return done_cached(w, seq);
+}
+
+static void wait_done(struct workers *ws, struct worker *w, unsigned seq)
+{
+    if (done_now(w, seq)) return;
+    kick(w, 1);
+    for (int i = 0; i < SPINS; i++) {
+        cpu_relax();
+        if (done_now(w, seq)) return;
+    }
+    kick_all(ws);
+    for (;;) {
+        unsigned want = seq + 1 ? seq + 1 : 1;
+        atomic_store(&w->reader_waits, want);     /* seq_cst: before the load of completed */
+        unsigned c = atomic_load(&w->completed);
+        if ((int)(c - seq) <= 0) futex_wait(&w->completed, c);
+        atomic_store_explicit(&w->reader_waits, 0, memory_order_relaxed);
+        if (done_now(w, seq)) return;
+        kick_all(ws);
+    }
 }
 
 /* ---- the worker thread ----------------------------------------------------------------------- */
 
+static uint32_t summary(const struct trawl_packet *p)
+{
+    uint32_t s = 0;
+    if (p->errors & TRAWL_BUF_TRUNCATED) s |= SUM_TRUNCATED;
+    if (p->errors & TRAWL_BUF_MALFORMED) s |= SUM_MALFORMED;
+    if (p->depth_exceeded) s |= SUM_DEPTH;
+    if (p->values_dropped) s |= SUM_DROPPED;
+    if (p->ncreated || p->nstream_vals) s |= SUM_RENUMBER;
+    if (p->nended) s |= SUM_ENDED;
+    if (p->rq_head) s |= SUM_RECORDS;
+    return s;
+}
+
 /* What a worker does with one context (on its thread, or inline for worker 0). */
-static void work(struct item *it)
+static void work(struct trawl_engine *e, struct item *it)
 {
     switch (it->kind) {
     case ITEM_PACKET:
         engine_dissect(&it->pkt, &it->frame, it->data, it->file_name, it->rel_ns, it->delta_ns);
+        if (e->render) render_packet(e, it_worker_scratch(e, it), &it->pkt, &it->ri);
+        it->sum = summary(&it->pkt);
         break;
     case ITEM_TICK:
         it->pkt.in_packet = true;              /* records wait for the merge */
@@ -170,17 +267,14 @@ static void work(struct item *it)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct workers *ws = w->e->workers;
-    for (;;) {
-        unsigned h = atomic_load_explicit(&w->ring_head, memory_order_relaxed);
+    struct trawl_engine *e = w->e;
+    for (unsigned h = 0;; h++) {
         wait_ring(w, h);
-        struct item *it = w->ring[h % ITEMS_PER_WORKER];
-        atomic_store_explicit(&w->ring_head, h + 1, memory_order_release);
-        work(it);
+        struct item *it = item_at(w, h);
+        work(e, it);
         bool quit = it->kind == ITEM_QUIT;
-        atomic_store_explicit(&it->done, 1, memory_order_release);
         if (quit) community_id_thread_end();
-        signal_done(ws, it);
+        publish_done(w, h + 1);
         if (quit) return NULL;
     }
 }
@@ -199,6 +293,28 @@ static void ctx_init(struct trawl_packet *p, struct worker *w)
     p->home = &w->home;
     p->wstats = &w->stats;
     p->worker = w->id;
+}
+
+static void worker_free(struct worker *w)
+{
+    if (!w) return;
+    if (w->items) {
+        for (unsigned k = 0; k < ITEMS_PER_WORKER; k++) {
+            struct item *it = &w->items[k];
+            records_free_worker(&it->pkt);
+            free(it->pkt.ended);
+            if (it->pkt.vals) packet_free(&it->pkt);
+            free(it->buf);
+            render_item_free(w->e, &it->ri);
+        }
+    }
+    flows_free_worker(&w->home);
+    records_free_worker(&w->home);
+    free(w->home.ended);
+    if (w->home.vals) packet_free(&w->home);
+    render_scratch_free(w->e, w->scratch);
+    free(w->items);
+    free(w);
 }
 
 void workers_start(struct trawl_engine *e)
@@ -223,19 +339,25 @@ void workers_start(struct trawl_engine *e)
     if (!ws->fifo || !ws->w) goto fail_ws;
     e->workers = ws;
     ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 6 / 10, 0, 1000);
+    if (render_start(e) < 0) goto fail_threads;
     for (unsigned i = 0; i < n; i++) {
-        struct worker *w = &ws->w[i];
+        struct worker *w = aligned_alloc(CACHE_LINE, (sizeof *w + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
+        if (!w) goto fail_threads;
+        memset(w, 0, sizeof *w);
+        ws->w[i] = w;
         w->e = e;
         w->id = i;
+        size_t isz = ITEMS_PER_WORKER * sizeof *w->items;
+        w->items = aligned_alloc(CACHE_LINE, isz);
+        if (!w->items) goto fail_threads;
+        memset(w->items, 0, isz);
+        if (e->render && !(w->scratch = calloc(e->render, sizeof *w->scratch))) goto fail_threads;
         if (packet_init(&w->home, e) < 0) goto fail_threads;
         ctx_init(&w->home, w);
         for (unsigned k = 0; k < ITEMS_PER_WORKER; k++) {
             struct item *it = &w->items[k];
             if (packet_init(&it->pkt, e) < 0) goto fail_threads;
             ctx_init(&it->pkt, w);
-            it->w = w;
-            it->next_free = w->free;
-            w->free = it;
         }
         if (i > 0) {
             if (pthread_create(&w->th, NULL, worker_main, w) != 0) goto fail_threads;
@@ -246,7 +368,7 @@ void workers_start(struct trawl_engine *e)
     return;
 fail_threads:
     workers_free(e);
-    return;
+    goto fail;
 fail_ws:
     if (ws) { free(ws->fifo); free(ws->w); free(ws); }
 fail:
@@ -278,34 +400,6 @@ static void forget_ended(struct workers *ws, struct trawl_packet *p)
     p->nended = 0;
 }
 
-static struct item *fifo_at(struct workers *ws, size_t i) { return ws->fifo[(ws->head + i) % ws->cap]; }
-
-static void wait_done(struct workers *ws, struct item *it)
-{
-    for (int i = 0; i < SPINS; i++) {
-        if (atomic_load_explicit(&it->done, memory_order_acquire)) return;
-        cpu_relax();
-    }
-    kick_all(ws);
-    for (int i = 0; i < SPINS; i++) {
-        if (atomic_load_explicit(&it->done, memory_order_acquire)) return;
-        cpu_relax();
-    }
-    while (!atomic_load_explicit(&it->done, memory_order_acquire)) {
-        kick_all(ws);
-        atomic_store(&ws->waiting_for, it);
-        unsigned seq = atomic_load(&ws->done_seq);
-        if (!atomic_load(&it->done)) futex_wait(&ws->done_seq, seq);
-        atomic_store(&ws->waiting_for, NULL);
-    }
-}
-
-static void release(struct item *it)
-{
-    it->next_free = it->w->free;
-    it->w->free = it;
-}
-
 /* The records of n tick (or finish) contexts, delivered in key order (a k-way merge; equal
  * keys come from one flow, hence one context). Records an analyzer makes meanwhile join the
  * end of that context's queue (without threads they would come right after their cause). */
@@ -327,40 +421,78 @@ static void merge_records(struct item **its, unsigned n)
     }
 }
 
-/* Emit the FIFO's head (waiting for it when `block`); false when there was nothing to do. */
-static bool emit_head(struct trawl_engine *e, bool block)
+/* The output of one done packet context, in frame order (engine_emit, with the summary). */
+static void emit_packet(struct trawl_engine *e, struct workers *ws, struct item *it)
+{
+    uint32_t sum = it->sum;
+    struct trawl_packet *p = &it->pkt;
+    if (sum & SUM_RENUMBER) renumber(ws, p);
+    if (TRAWL_UNLIKELY(sum & (SUM_TRUNCATED | SUM_MALFORMED | SUM_DEPTH | SUM_DROPPED))) {
+        if (sum & SUM_TRUNCATED) e->stats.truncated++;
+        if (sum & SUM_MALFORMED) e->stats.malformed++;
+        if (sum & SUM_DEPTH) e->stats.depth_exceeded++;
+        if (sum & SUM_DROPPED) e->stats.values_dropped++;
+    }
+    if (e->render) render_emit(e, &ws->rm, p, &it->ri);
+    else if (e->sinks || e->cb) sinks_emit(e, p);
+    if (sum & SUM_RECORDS) {
+        p->in_packet = false;
+        records_flush(p);
+    }
+    if (sum & SUM_ENDED) forget_ended(ws, p);
+}
+
+/* Emit the FIFO's head: false when there was nothing to do. `block`: wait for it; else only
+ * when the counters already read say it is done (`reload`: or after reading them again). */
+static bool emit_head(struct trawl_engine *e, bool block, bool reload)
 {
     struct workers *ws = e->workers;
     if (!ws->count) return false;
-    struct item *it = fifo_at(ws, 0);
-    if (it->kind == ITEM_PACKET) {
-        if (!block && !atomic_load_explicit(&it->done, memory_order_acquire)) return false;
-        wait_done(ws, it);
-        renumber(ws, &it->pkt);
-        engine_emit(e, &it->pkt);
-        forget_ended(ws, &it->pkt);
-        ws->head = (ws->head + 1) % ws->cap;
+    unsigned f = ws->fifo[ws->head];
+    if (!(f & FIFO_GROUP)) {
+        struct worker *w = ws->w[f];
+        unsigned seq = w->released;
+        if (!done_cached(w, seq)) {
+            if (block) wait_done(ws, w, seq);
+            else if (!reload || !done_now(w, seq)) return false;
+        }
+        emit_packet(e, ws, item_at(w, seq));
+        w->released = seq + 1;
+        ws->head = ws->head + 1 == ws->cap ? 0 : ws->head + 1;
         ws->count--;
-        release(it);
         return true;
     }
-    /* A tick or the end: one context per worker, consecutive in the FIFO. */
+    /* A tick or the end: one context per worker, consecutive in the FIFO, worker 0 first. */
     struct item *group[MAX_WORKERS];
     for (unsigned i = 0; i < ws->n; i++) {
-        group[i] = fifo_at(ws, i);
-        if (!block && !atomic_load_explicit(&group[i]->done, memory_order_acquire)) return false;
+        struct worker *w = ws->w[i];
+        if (block) wait_done(ws, w, w->released);
+        else if (!done_now(w, w->released)) return false;
+        group[i] = item_at(w, w->released);
     }
-    for (unsigned i = 0; i < ws->n; i++) wait_done(ws, group[i]);
     merge_records(group, ws->n);
     for (unsigned i = 0; i < ws->n; i++) {
         forget_ended(ws, &group[i]->pkt);
         group[i]->pkt.in_packet = false;
-        release(group[i]);
+        ws->w[i]->released++;
     }
     ws->head = (ws->head + ws->n) % ws->cap;
     ws->count -= ws->n;
     return true;
 }
+
+/* Emit what is done: by the counters already read, and reading them again (once) only when
+ * enough is in flight that the read settles a batch. */
+static void emit_ready(struct trawl_engine *e)
+{
+    struct workers *ws = e->workers;
+    bool reload = ws->count >= EMIT_LAG;
+    while (emit_head(e, false, false)) {}
+    if (reload)
+        while (emit_head(e, false, true)) {}
+}
+
+static bool full(const struct worker *w) { return w->tail - w->released >= ITEMS_PER_WORKER; }
 
 /* Out of contexts for w: wait for a batch (not one context: a sleep and a wake-up per packet
  * would cost more than the work), then emit all that is done. */
@@ -368,54 +500,59 @@ static void make_room(struct trawl_engine *e, struct worker *w)
 {
     struct workers *ws = e->workers;
     size_t k = ws->count < EMIT_BATCH ? ws->count : EMIT_BATCH;
-    if (k) wait_done(ws, fifo_at(ws, k - 1));
-    while (emit_head(e, false)) {}
-    while (!w->free) emit_head(e, true);
+    if (k) {
+        /* The k-th context in flight, and every earlier one of its worker. */
+        struct worker *x = ws->w[ws->fifo[(ws->head + k - 1) % ws->cap] & ~FIFO_GROUP];
+        unsigned before = 0;
+        for (size_t i = 0; i + 1 < k; i++)
+            if ((ws->fifo[(ws->head + i) % ws->cap] & ~FIFO_GROUP) == x->id) before++;
+        wait_done(ws, x, x->released + before);
+    }
+    while (emit_head(e, false, true)) {}
+    while (full(w)) emit_head(e, true, true);
 }
 
 static struct item *take_free(struct trawl_engine *e, struct worker *w)
 {
-    if (!w->free) make_room(e, w);
-    struct item *it = w->free;
-    w->free = it->next_free;
-    atomic_store_explicit(&it->done, 0, memory_order_relaxed);
-    return it;
+    if (full(w)) make_room(e, w);
+    return item_at(w, w->tail);
 }
 
-static void push(struct trawl_engine *e, struct worker *w, struct item *it)
+static void push(struct trawl_engine *e, struct worker *w, struct item *it, unsigned flag)
 {
     struct workers *ws = e->workers;
-    ws->fifo[(ws->head + ws->count) % ws->cap] = it;
+    size_t at = ws->head + ws->count;
+    if (at >= ws->cap) at -= ws->cap;
+    ws->fifo[at] = (uint8_t)(w->id | flag);
     ws->count++;
+    unsigned t = ++w->tail;
     if (w->id == 0) {
         /* Worker 0 is the reading thread itself: N threads in all, none idle-waiting. */
-        work(it);
-        atomic_store_explicit(&it->done, 1, memory_order_relaxed);
+        work(e, it);
+        w->done_seen = t;
+        atomic_store_explicit(&w->completed, t, memory_order_relaxed);
+        atomic_store_explicit(&w->pushed, t, memory_order_relaxed);
         return;
     }
-    unsigned t = atomic_load_explicit(&w->ring_tail, memory_order_relaxed);
-    w->ring[t % ITEMS_PER_WORKER] = it;
-    atomic_store(&w->ring_tail, t + 1);
+    atomic_store(&w->pushed, t);      /* seq_cst: before the load of sleeping (kick) */
     /* A sleeping worker is woken once a batch waits for it (one system call per batch, not
      * per packet), or when the reading thread is about to wait (kick_all). */
-    if (t + 1 - atomic_load_explicit(&w->ring_head, memory_order_relaxed) >= WAKE_BATCH) kick(w);
+    kick(w, WAKE_BATCH);
 }
 
 /* One context on every worker, consecutive in the FIFO. */
 static void broadcast(struct trawl_engine *e, enum item_kind kind, int64_t now)
 {
     struct workers *ws = e->workers;
-    struct item *its[MAX_WORKERS];
-    /* Take them all first: taking one may emit the FIFO's head, which must not split a group. */
+    /* Room on every worker first: making room emits, which must not split a group. */
+    for (unsigned i = 0; i < ws->n; i++)
+        while (full(ws->w[i])) emit_head(e, true, true);
     for (unsigned i = 0; i < ws->n; i++) {
-        while (!ws->w[i].free) emit_head(e, true);
-    }
-    for (unsigned i = 0; i < ws->n; i++) its[i] = take_free(e, &ws->w[i]);
-    for (unsigned i = 0; i < ws->n; i++) {
-        its[i]->kind = kind;
-        its[i]->tick_ns = now;
-        memset(&its[i]->pkt.frame, 0, sizeof its[i]->pkt.frame);
-        push(e, &ws->w[i], its[i]);
+        struct item *it = item_at(ws->w[i], ws->w[i]->tail);
+        it->kind = (uint8_t)kind;
+        it->tick_ns = now;
+        memset(&it->pkt.frame, 0, sizeof it->pkt.frame);
+        push(e, ws->w[i], it, i == 0 ? FIFO_GROUP : 0);
     }
 }
 
@@ -518,7 +655,7 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
     h *= 0x45d9f3bu;
     h ^= h >> 16;
     /* The reading thread (worker 0) also reads, copies and merges: it takes a smaller share. */
-    struct worker *w = h % 1000 < ws->share0 ? &ws->w[0] : &ws->w[1 + (h >> 10) % (ws->n - 1)];
+    struct worker *w = h % 1000 < ws->share0 ? ws->w[0] : ws->w[1 + (h >> 10) % (ws->n - 1)];
     struct item *it = take_free(e, w);
     it->frame = *f;
     it->kind = ITEM_PACKET;
@@ -532,8 +669,8 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
             memcpy(it->buf, f->comment, f->comment_len);
             it->frame.comment = (const char *)it->buf;
         }
-        push(e, w, it);
-        while (emit_head(e, false)) {}
+        push(e, w, it, 0);
+        emit_ready(e);
         return;
     }
     size_t need = (size_t)f->caplen + (f->comment ? f->comment_len : 0) + 1;
@@ -542,7 +679,6 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
         while (nc < need) nc *= 2;
         uint8_t *nb = realloc(it->buf, nc);
         if (!nb) {                                   /* no memory: dissect it here, in order */
-            release(it);
             workers_drain(e);
             engine_dissect(&e->pkt, f, data, file_name, rel_ns, delta_ns);
             engine_emit(e, &e->pkt);
@@ -557,13 +693,13 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
         memcpy(it->buf + f->caplen, f->comment, f->comment_len);
         it->frame.comment = (const char *)it->buf + f->caplen;
     }
-    push(e, w, it);
-    while (emit_head(e, false)) {}
+    push(e, w, it, 0);
+    emit_ready(e);
 }
 
 void workers_drain(struct trawl_engine *e)
 {
-    if (e->workers) while (emit_head(e, true)) {}
+    if (e->workers) while (emit_head(e, true, true)) {}
 }
 
 void workers_finish(struct trawl_engine *e)
@@ -578,32 +714,19 @@ void workers_free(struct trawl_engine *e)
     if (!ws) return;
     workers_drain(e);
     for (unsigned i = 0; i < ws->n; i++) {
-        struct worker *w = &ws->w[i];
-        if (!w->running) continue;
+        struct worker *w = ws->w[i];
+        if (!w || !w->running) continue;
         struct item *it = take_free(e, w);
         it->kind = ITEM_QUIT;
-        unsigned t = atomic_load_explicit(&w->ring_tail, memory_order_relaxed);
-        w->ring[t % ITEMS_PER_WORKER] = it;
-        atomic_store(&w->ring_tail, t + 1);
-        futex_wake(&w->ring_tail);
+        unsigned t = ++w->tail;
+        atomic_store(&w->pushed, t);
+        futex_wake(&w->pushed);
         pthread_join(w->th, NULL);
         w->running = false;
-        release(it);
+        w->released = t;
     }
-    for (unsigned i = 0; i < ws->n; i++) {
-        struct worker *w = &ws->w[i];
-        for (unsigned k = 0; k < ITEMS_PER_WORKER; k++) {
-            struct item *it = &w->items[k];
-            records_free_worker(&it->pkt);
-            free(it->pkt.ended);
-            if (it->pkt.vals) packet_free(&it->pkt);
-            free(it->buf);
-        }
-        flows_free_worker(&w->home);
-        records_free_worker(&w->home);
-        free(w->home.ended);
-        if (w->home.vals) packet_free(&w->home);
-    }
+    for (unsigned i = 0; i < ws->n; i++) worker_free(ws->w[i]);
+    render_free(e, &ws->rm);
     free(ws->map.s);
     free(ws->fifo);
     free(ws->w);
@@ -622,7 +745,7 @@ const struct trawl_stats *workers_stats(const struct trawl_engine *ce)
     size_t skip_a = offsetof(struct trawl_stats, first_ts_ns) / sizeof(uint64_t);
     size_t skip_b = offsetof(struct trawl_stats, last_ts_ns) / sizeof(uint64_t);
     for (unsigned i = 0; i < e->workers->n; i++) {
-        const uint64_t *src = (const uint64_t *)&e->workers->w[i].stats;
+        const uint64_t *src = (const uint64_t *)&e->workers->w[i]->stats;
         for (size_t k = 0; k < sizeof(struct trawl_stats) / sizeof(uint64_t); k++)
             if (k != skip_a && k != skip_b) dst[k] += src[k];
     }

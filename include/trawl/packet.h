@@ -97,6 +97,9 @@ TRAWL_API void *trawl_packet_alloc(struct trawl_packet *pkt, size_t n);
 /* ---- reading (sinks, embedders, dissectors) --------------------------------------------- */
 
 TRAWL_API const struct trawl_frame *trawl_packet_frame(const struct trawl_packet *pkt);
+/* The frame's time since the first frame of the run, in ns (tshark's frame.time_relative and
+ * the Time column), on any thread. */
+TRAWL_API int64_t trawl_packet_time_relative(const struct trawl_packet *pkt);
 /* The name of input `file_index` of the run (trawl_frame.file_index, trawl_flow_info.first_file)
  * as the engine was given it ("-" for standard input), or NULL. Any context works, including
  * the one an analyzer gets at the end of input. */

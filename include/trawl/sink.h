@@ -93,6 +93,40 @@ TRAWL_API void trawl_sink_skip_packets(struct trawl_sink *s);
 /* Every registered record type (after start), for sinks that write a file per type. */
 TRAWL_API uint32_t trawl_sink_record_type_count(struct trawl_sink *s);
 TRAWL_API const struct trawl_record_type *trawl_sink_record_type(struct trawl_sink *s, uint32_t id);
+/* ---- rendering on the worker threads (optional) -------------------------------------------
+ *
+ * With worker threads (--threads N), a sink's packet callback runs on the reading thread, in
+ * frame order: formatting every packet there makes that thread the bottleneck. A sink whose
+ * per-packet output depends only on the packet (and on what open() prepared) can split its
+ * packet callback in two, by calling trawl_sink_set_render in open():
+ *
+ *   render  runs on the worker that dissected the packet, in any order and on several threads
+ *           at once: it formats the packet into `out` (an in-memory buffer of the engine's:
+ *           it grows, it is never written to a file; append to it with the trawl_out_*
+ *           functions). It must not change the sink's state (trawl_sink_state is shared by the
+ *           threads): per-thread scratch memory goes in *scratch (NULL at first; the sink
+ *           allocates it and keeps it there; free_scratch frees it at the end).
+ *   write   runs on the reading thread, in frame order, with the packet still readable: it
+ *           gets the bytes render made (tcp.stream/udp.stream numbers already final, see
+ *           below) and does what depends on the order — separators between packets, the
+ *           first-packet header, the actual output.
+ *
+ * Without threads (or for sinks added after the first packet) the engine calls the packet
+ * callback as before; a sink usually implements it as render into its own buffer + write.
+ * Stream numbers: with threads, values added by trawl_add_flow_stream are numbered in frame
+ * order only at the merge. render must write every value with trawl_out_value into `out` so
+ * the engine can put the final number in place at the merge (it leaves a gap there); a value
+ * formatted otherwise would show a provisional number.
+ * Relative times: use trawl_packet_time_relative (the sink cannot see the first frame).
+ * Returns 0, TRAWL_EINVAL (render or write missing), TRAWL_ESTATE (outside open). */
+struct trawl_sink_render {
+    void (*render)(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *out,
+                   void **scratch);
+    void (*write)(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes, size_t n);
+    void (*free_scratch)(void *scratch);   /* may be NULL; runs after close() */
+};
+TRAWL_API int trawl_sink_set_render(struct trawl_sink *s, const struct trawl_sink_render *r);
+
 /* End the run after this packet: the sink cannot go on (write failed, the reader of a pipe went
  * away). Input stops as with Ctrl-C; the sink's close() still runs and reports. */
 TRAWL_API void trawl_sink_stop(struct trawl_sink *s);

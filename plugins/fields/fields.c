@@ -38,7 +38,13 @@ struct column {
     const char *name;
     enum col_kind kind;
     uint32_t canon;          /* for a field asked twice: the first column with it */
-    int32_t head, tail;      /* this frame's values (indices into the frame's value array) */
+};
+
+/* What formatting one frame needs besides the sink's settings: one per thread that renders. */
+struct fields_scratch {
+    int32_t *head, *tail;    /* per column: this frame's values (indices into its value array) */
+    int32_t *next;           /* per value of the frame: next value of its column */
+    size_t next_cap;
 };
 
 struct fields_sink {
@@ -46,14 +52,11 @@ struct fields_sink {
     uint32_t ncols;
     int32_t *col_of_field;   /* field id -> column, -1 when not shown */
     uint32_t nfields;
-    int32_t *next;           /* per value of the current frame: next value of its column */
-    size_t next_cap;
+    struct fields_scratch *own;   /* the packet callback's (the reading thread's) */
     char sep, agg, quote;
     enum { OCC_ALL, OCC_FIRST, OCC_LAST } occ;
     bool header;
     bool bom;
-    bool first_seen;
-    int64_t first_ts;
     struct trawl_out o;
 };
 
@@ -127,16 +130,55 @@ static const struct { const char *name; enum col_kind kind; } special_cols[] = {
     { "_ws.col.Length", COL_LENGTH },        { "_ws.col.packet_length", COL_LENGTH },
 };
 
+static void scratch_free(void *p)
+{
+    struct fields_scratch *x = p;
+    if (!x)
+        return;
+    free(x->head);
+    free(x->tail);
+    free(x->next);
+    free(x);
+}
+
+static struct fields_scratch *scratch_new(uint32_t ncols)
+{
+    struct fields_scratch *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->next_cap = 256;
+    x->head = malloc((ncols ? ncols : 1) * sizeof *x->head);
+    x->tail = malloc((ncols ? ncols : 1) * sizeof *x->tail);
+    x->next = malloc(x->next_cap * sizeof *x->next);
+    if (!x->head || !x->tail || !x->next) {
+        scratch_free(x);
+        return NULL;
+    }
+    return x;
+}
+
 static void fields_free(struct fields_sink *f)
 {
     if (!f)
         return;
     free(f->cols);
     free(f->col_of_field);
-    free(f->next);
+    scratch_free(f->own);
     trawl_out_free(&f->o);
     free(f);
 }
+
+static void fields_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                          void **scratch);
+static void fields_write(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes,
+                         size_t n);
+
+/* With worker threads, frames are formatted on the workers (sink.h, trawl_sink_set_render). */
+static const struct trawl_sink_render fields_render_def = {
+    .render = fields_render,
+    .write = fields_write,
+    .free_scratch = scratch_free,
+};
 
 static int fields_open(struct trawl_sink *s)
 {
@@ -194,9 +236,8 @@ static int fields_open(struct trawl_sink *s)
     f->nfields = trawl_sink_field_count(s);
     f->col_of_field = malloc((f->nfields ? f->nfields : 1) * sizeof *f->col_of_field);
     f->cols = calloc(n ? n : 1, sizeof *f->cols);
-    f->next_cap = 256;
-    f->next = malloc(f->next_cap * sizeof *f->next);
-    if (!f->col_of_field || !f->cols || !f->next || trawl_out_init(&f->o, trawl_sink_out(s), 0))
+    f->own = scratch_new((uint32_t)n);
+    if (!f->col_of_field || !f->cols || !f->own || trawl_out_init(&f->o, trawl_sink_out(s), 0))
         goto nomem;
     for (uint32_t i = 0; i < f->nfields; i++)
         f->col_of_field[i] = -1;
@@ -249,6 +290,7 @@ static int fields_open(struct trawl_sink *s)
         trawl_out_char(&f->o, '\n');
     }
     trawl_sink_set_state(s, f);
+    trawl_sink_set_render(s, &fields_render_def);
     return 0;
 nomem:
     fields_free(f);
@@ -261,11 +303,11 @@ bad:
 /* ---- per frame -------------------------------------------------------------------------- */
 
 /* Does the column print anything this frame? (quote=d|s leaves empty columns unquoted.) */
-static bool col_has_text(const struct fields_sink *f, const struct column *c,
+static bool col_has_text(const struct fields_scratch *x, const struct column *c,
                          const struct trawl_packet *pkt)
 {
     switch (c->kind) {
-    case COL_FIELD:    return f->cols[c->canon].head >= 0;
+    case COL_FIELD:    return x->head[c->canon] >= 0;
     case COL_UNKNOWN:  return false;
     case COL_PROTOCOL: return *trawl_packet_protocol(pkt) != 0;
     case COL_INFO:     return *trawl_packet_col(pkt, TRAWL_COL_INFO) != 0 ||
@@ -276,34 +318,42 @@ static bool col_has_text(const struct fields_sink *f, const struct column *c,
     }
 }
 
-static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
+/* One frame's line into o. Reads only what open() set up, and the thread's scratch: with
+ * worker threads it runs on the worker that dissected the frame (trawl_sink_set_render). */
+static void fields_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                          void **scratch)
 {
-    struct fields_sink *f = trawl_sink_state(s);
+    const struct fields_sink *f = trawl_sink_state(s);
     if (!f)
         return;
-    const struct trawl_frame *fr = trawl_packet_frame(pkt);
-    if (!f->first_seen) {
-        f->first_seen = true;
-        f->first_ts = fr->ts_ns;
+    struct fields_scratch *x = *scratch;
+    if (TRAWL_UNLIKELY(!x)) {
+        if (!(x = scratch_new(f->ncols))) {
+            o->err = 12;             /* ENOMEM: the engine falls back to the packet callback */
+            return;
+        }
+        *scratch = x;
     }
+    const struct trawl_frame *fr = trawl_packet_frame(pkt);
 
     size_t nv = 0;
     const struct trawl_value *vals = trawl_packet_values(pkt, &nv);
-    if (TRAWL_UNLIKELY(nv > f->next_cap)) {
-        size_t cap = f->next_cap;
+    if (TRAWL_UNLIKELY(nv > x->next_cap)) {
+        size_t cap = x->next_cap;
         while (cap < nv)
             cap *= 2;
-        int32_t *nn = realloc(f->next, cap * sizeof *nn);
+        int32_t *nn = realloc(x->next, cap * sizeof *nn);
         if (nn) {
-            f->next = nn;
-            f->next_cap = cap;
+            x->next = nn;
+            x->next_cap = cap;
         } else {
-            nv = f->next_cap;       /* out of memory: show what fits */
+            nv = x->next_cap;       /* out of memory: show what fits */
         }
     }
 
+    int32_t *head = x->head, *tail = x->tail, *next = x->next;
     for (uint32_t i = 0; i < f->ncols; i++)
-        f->cols[i].head = f->cols[i].tail = -1;
+        head[i] = tail[i] = -1;
     for (size_t i = 0; i < nv; i++) {
         const struct trawl_field *fld = vals[i].field;
         if (!fld || fld->id >= f->nfields)
@@ -311,35 +361,33 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         int32_t c = f->col_of_field[fld->id];
         if (c < 0)
             continue;
-        struct column *col = &f->cols[c];
-        f->next[i] = -1;
-        if (col->tail < 0)
-            col->head = (int32_t)i;
+        next[i] = -1;
+        if (tail[c] < 0)
+            head[c] = (int32_t)i;
         else
-            f->next[col->tail] = (int32_t)i;
-        col->tail = (int32_t)i;
+            next[tail[c]] = (int32_t)i;
+        tail[c] = (int32_t)i;
     }
 
-    struct trawl_out *o = &f->o;
     for (uint32_t i = 0; i < f->ncols; i++) {
         if (i)
             trawl_out_char(o, f->sep);
         const struct column *c = &f->cols[i];
-        bool quoted = f->quote && col_has_text(f, c, pkt);
+        bool quoted = f->quote && col_has_text(x, c, pkt);
         if (quoted)
             trawl_out_char(o, f->quote);
         switch (c->kind) {
         case COL_FIELD: {
-            const struct column *src = &f->cols[c->canon];
-            if (src->head < 0)
+            int32_t h = head[c->canon];
+            if (h < 0)
                 break;
             if (f->occ == OCC_FIRST) {
-                trawl_out_value(o, &vals[src->head], TRAWL_FMT_FIELDS);
+                trawl_out_value(o, &vals[h], TRAWL_FMT_FIELDS);
             } else if (f->occ == OCC_LAST) {
-                trawl_out_value(o, &vals[src->tail], TRAWL_FMT_FIELDS);
+                trawl_out_value(o, &vals[tail[c->canon]], TRAWL_FMT_FIELDS);
             } else {
-                for (int32_t k = src->head; k >= 0; k = f->next[k]) {
-                    if (k != src->head)
+                for (int32_t k = h; k >= 0; k = next[k]) {
+                    if (k != h)
                         trawl_out_char(o, f->agg);
                     trawl_out_value(o, &vals[k], TRAWL_FMT_FIELDS);
                 }
@@ -364,7 +412,7 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             out_u64(o, fr->number);
             break;
         case COL_TIME:
-            out_reltime(o, fr->ts_ns - f->first_ts, fr->ts_precision ? fr->ts_precision : 6);
+            out_reltime(o, trawl_packet_time_relative(pkt), fr->ts_precision ? fr->ts_precision : 6);
             break;
         case COL_LENGTH:
             out_u64(o, fr->len);
@@ -374,6 +422,28 @@ static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             trawl_out_char(o, f->quote);
     }
     trawl_out_char(o, '\n');
+}
+
+/* The rendered line, in frame order (the reading thread). */
+static void fields_write(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes,
+                         size_t n)
+{
+    struct fields_sink *f = trawl_sink_state(s);
+    if (!f)
+        return;
+    trawl_out_mem(&f->o, bytes, n);
+    if (TRAWL_UNLIKELY(f->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
+}
+
+/* Without threads: render straight into the output buffer. */
+static void fields_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
+{
+    struct fields_sink *f = trawl_sink_state(s);
+    if (!f)
+        return;
+    void *own = f->own;
+    fields_render(s, pkt, &f->o, &own);
     if (TRAWL_UNLIKELY(f->o.err))
         trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }
