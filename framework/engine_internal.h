@@ -93,8 +93,9 @@ struct trawl_sink {
 
 /* Rendering on the workers (render.c): one buffer per rendering sink and packet context. */
 struct render_patch {
+    uint64_t prov;                        /* the provisional stream number */
+    const struct trawl_field *field;
     uint32_t off;                         /* where the value goes in the bytes */
-    uint32_t val;                         /* which of the packet's values (a stream number) */
     uint8_t fmt;                          /* enum trawl_fmt it was written with */
 };
 struct render_buf {
@@ -344,8 +345,11 @@ const struct trawl_stats *workers_stats(const struct trawl_engine *e);
 int  render_start(struct trawl_engine *e);           /* with threads: which sinks render where */
 void render_packet(struct trawl_engine *e, void **scratch, struct trawl_packet *pkt,
                    struct render_item *ri);          /* on the packet's worker */
+struct oa_index;
+bool render_failed(struct trawl_engine *e, const struct render_item *ri);
 void render_emit(struct trawl_engine *e, struct render_merge *rm, struct trawl_packet *pkt,
-                 struct render_item *ri);            /* the merge: every sink, in order */
+                 struct render_item *ri, const struct oa_index *map);   /* the merge, sinks in order;
+                                                       pkt NULL when every packet sink renders */
 void render_item_free(struct trawl_engine *e, struct render_item *ri);
 void render_scratch_free(struct trawl_engine *e, void **scratch);
 void render_free(struct trawl_engine *e, struct render_merge *rm);

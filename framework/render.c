@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "oaindex.h"
 
 __thread struct render_ctx *render_tl __attribute__((tls_model("initial-exec")));
 
@@ -76,7 +77,7 @@ bool render_note(struct trawl_out *o, const struct trawl_value *v, enum trawl_fm
         b->patch = np;
         b->cappatch = nc;
     }
-    b->patch[b->npatch++] = (struct render_patch){ (uint32_t)o->len, idx, (uint8_t)fmt };
+    b->patch[b->npatch++] = (struct render_patch){ v->v.u, v->field, (uint32_t)o->len, (uint8_t)fmt };
     return true;
 }
 
@@ -102,21 +103,32 @@ void render_packet(struct trawl_engine *e, void **scratch, struct trawl_packet *
     }
 }
 
-/* The bytes of b with the stream numbers put in the gaps, in rm->tmp; false on failure. */
-static bool fill_patches(struct render_merge *rm, const struct trawl_packet *pkt,
-                         const struct render_buf *b)
+/* Did any sink's rendering fail (no memory)? Then the merge needs the packet: it calls the
+ * sink's packet callback instead. */
+bool render_failed(struct trawl_engine *e, const struct render_item *ri)
 {
-    size_t nv;
-    const struct trawl_value *vals = trawl_packet_values(pkt, &nv);
+    if (!ri->b) return true;
+    for (unsigned k = 0; k < e->render; k++)
+        if (!ri->b[k].out.buf || ri->b[k].out.err) return true;
+    return false;
+}
+
+/* The bytes of b with the stream numbers put in the gaps, in rm->tmp; false on failure. A
+ * number the merge did not map (a packet that made more flows than it can list) stays as the
+ * worker numbered it, as in the packet's values (workers.c). */
+static bool fill_patches(struct render_merge *rm, const struct render_buf *b, const struct oa_index *map)
+{
     if (!rm->tmp.buf && trawl_out_init(&rm->tmp, NULL, 4096) < 0) return false;
     rm->tmp.len = 0;
     rm->tmp.err = 0;
     size_t at = 0;
     for (uint32_t i = 0; i < b->npatch; i++) {
         const struct render_patch *p = &b->patch[i];
-        if (p->off < at || p->off > b->out.len || p->val >= nv) return false;
+        if (p->off < at || p->off > b->out.len) return false;
         trawl_out_mem(&rm->tmp, b->out.buf + at, p->off - at);
-        trawl_out_value(&rm->tmp, &vals[p->val], (enum trawl_fmt)p->fmt);
+        uint64_t g = oa_find(map, p->prov, NULL, NULL);
+        struct trawl_value v = { .field = p->field, .v.u = g ? g - 1 : p->prov };
+        trawl_out_value(&rm->tmp, &v, (enum trawl_fmt)p->fmt);
         at = p->off;
     }
     trawl_out_mem(&rm->tmp, b->out.buf + at, b->out.len - at);
@@ -124,7 +136,7 @@ static bool fill_patches(struct render_merge *rm, const struct trawl_packet *pkt
 }
 
 void render_emit(struct trawl_engine *e, struct render_merge *rm, struct trawl_packet *pkt,
-                 struct render_item *ri)
+                 struct render_item *ri, const struct oa_index *map)
 {
     for (struct trawl_sink *s = e->sinks; s; s = s->next) {
         if (s->skip_packets) continue;
@@ -132,17 +144,17 @@ void render_emit(struct trawl_engine *e, struct render_merge *rm, struct trawl_p
         if (k >= 0 && ri->b && ri->b[k].out.buf && !ri->b[k].out.err) {
             const struct render_buf *b = &ri->b[k];
             if (!b->npatch) {
-                s->render->write(s, pkt, b->out.buf, b->out.len);
+                s->render->write(s, b->out.buf, b->out.len);
                 continue;
             }
-            if (fill_patches(rm, pkt, b)) {
-                s->render->write(s, pkt, rm->tmp.buf, rm->tmp.len);
+            if (fill_patches(rm, b, map)) {
+                s->render->write(s, rm->tmp.buf, rm->tmp.len);
                 continue;
             }
         }
-        s->ent->def->packet(s, pkt);
+        if (pkt) s->ent->def->packet(s, pkt);
     }
-    if (e->cb) e->cb(e->cb_user, pkt);
+    if (e->cb && pkt) e->cb(e->cb_user, pkt);
 }
 
 void render_item_free(struct trawl_engine *e, struct render_item *ri)

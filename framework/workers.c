@@ -49,7 +49,7 @@
 #include "engine_internal.h"
 #include "oaindex.h"
 
-#define ITEMS_PER_WORKER 128u         /* a power of two */
+#define DEPTH_DEFAULT 128u            /* contexts per worker (threads.depth): a power of two */
 #define MAX_WORKERS 64
 #define CACHE_LINE 64
 
@@ -61,6 +61,8 @@ enum {
     SUM_RENUMBER = 16u,               /* it made flows or shows stream numbers */
     SUM_ENDED = 32u,                  /* flow numbers that die with it */
     SUM_RECORDS = 64u,                /* records queued */
+    SUM_CTX = 128u,                   /* the item holds the packet's context (else only the
+                                         lists and the rendered bytes below) */
 };
 
 struct item {
@@ -73,8 +75,14 @@ struct item {
     struct trawl_frame frame;
     uint8_t *buf;                     /* the reading thread's: the frame's bytes (and comment), copied */
     size_t cap;
+    struct trawl_packet *pkt;         /* a context of its worker's, the item's own */
+    /* A packet whose context is not needed at the merge (no records, every packet sink renders):
+     * what the merge needs of it, and its context goes back to the worker at once. */
     struct render_item ri;            /* rendered output of the packet sinks (render.c) */
-    struct trawl_packet pkt __attribute__((aligned(CACHE_LINE)));
+    uint32_t ncreated;
+    uint64_t *ended;                  /* flow numbers that die (swapped with the context's) */
+    size_t nended, capended;
+    struct created_flow created[32];
 };
 
 struct worker {
@@ -83,7 +91,11 @@ struct worker {
     unsigned id;
     pthread_t th;
     bool running;
-    struct item *items;               /* ITEMS_PER_WORKER, a ring */
+    struct item *items;               /* depth of them, a ring */
+    unsigned depth;
+    struct trawl_packet *ctxs;        /* depth + 1 packet contexts */
+    struct trawl_packet *spare;       /* the worker dissects in it: the one not held by an item
+                                         (so it stays in the core's cache) */
     void **scratch;                   /* each rendering sink's scratch on this thread */
     /* The reading thread's. */
     _Alignas(CACHE_LINE) atomic_uint pushed;   /* contexts queued (the worker sleeps on it) */
@@ -122,16 +134,13 @@ struct workers {
     struct oa_index map;
     uint64_t next_global[3];
     struct render_merge rm;           /* render.c: the merge's side */
+    bool keep_all;                    /* the merge needs every packet's context (a packet
+                                         callback, a packet sink that does not render) */
 };
-
-static inline void **it_worker_scratch(struct trawl_engine *e, const struct item *it)
-{
-    return e->workers->w[it->pkt.worker]->scratch;
-}
 
 static inline struct item *item_at(struct worker *w, unsigned seq)
 {
-    return &w->items[seq & (ITEMS_PER_WORKER - 1)];
+    return &w->items[seq & (w->depth - 1)];
 }
 
 /* ---- waiting: spin a little, then sleep on a futex ------------------------------------------ */
@@ -242,22 +251,49 @@ static uint32_t summary(const struct trawl_packet *p)
     return s;
 }
 
+/* A packet: dissect it in the worker's spare context, render it; the item takes the context
+ * when the merge needs it, else only what the merge needs of it. */
+static void work_packet(struct trawl_engine *e, struct worker *w, struct item *it)
+{
+    struct trawl_packet *p = w->spare;
+    engine_dissect(p, &it->frame, it->data, it->file_name, it->rel_ns, it->delta_ns);
+    if (e->render) render_packet(e, w->scratch, p, &it->ri);
+    uint32_t sum = summary(p);
+    if (e->workers->keep_all || (sum & SUM_RECORDS) || (e->render && render_failed(e, &it->ri))) {
+        w->spare = it->pkt;
+        it->pkt = p;
+        it->sum = sum | SUM_CTX;
+        return;
+    }
+    it->ncreated = p->ncreated;
+    if (p->ncreated) memcpy(it->created, p->created, p->ncreated * sizeof *p->created);
+    if (p->nended) {
+        uint64_t *t = it->ended;
+        size_t c = it->capended;
+        it->ended = p->ended;
+        it->capended = p->capended;
+        it->nended = p->nended;
+        p->ended = t;
+        p->capended = c;
+        p->nended = 0;
+    }
+    it->sum = sum;
+}
+
 /* What a worker does with one context (on its thread, or inline for worker 0). */
-static void work(struct trawl_engine *e, struct item *it)
+static void work(struct trawl_engine *e, struct worker *w, struct item *it)
 {
     switch (it->kind) {
     case ITEM_PACKET:
-        engine_dissect(&it->pkt, &it->frame, it->data, it->file_name, it->rel_ns, it->delta_ns);
-        if (e->render) render_packet(e, it_worker_scratch(e, it), &it->pkt, &it->ri);
-        it->sum = summary(&it->pkt);
+        work_packet(e, w, it);
         break;
     case ITEM_TICK:
-        it->pkt.in_packet = true;              /* records wait for the merge */
-        flows_tick(&it->pkt, it->tick_ns);
+        it->pkt->in_packet = true;             /* records wait for the merge */
+        flows_tick(it->pkt, it->tick_ns);
         break;
     case ITEM_FINISH:
-        it->pkt.in_packet = true;
-        flows_finish(&it->pkt);
+        it->pkt->in_packet = true;
+        flows_finish(it->pkt);
         break;
     case ITEM_QUIT:
         break;
@@ -271,7 +307,7 @@ static void *worker_main(void *arg)
     for (unsigned h = 0;; h++) {
         wait_ring(w, h);
         struct item *it = item_at(w, h);
-        work(e, it);
+        work(e, w, it);
         bool quit = it->kind == ITEM_QUIT;
         if (quit) community_id_thread_end();
         publish_done(w, h + 1);
@@ -298,13 +334,19 @@ static void ctx_init(struct trawl_packet *p, struct worker *w)
 static void worker_free(struct worker *w)
 {
     if (!w) return;
+    if (w->ctxs) {
+        for (unsigned k = 0; k <= w->depth; k++) {
+            struct trawl_packet *p = &w->ctxs[k];
+            records_free_worker(p);
+            free(p->ended);
+            if (p->vals) packet_free(p);
+        }
+    }
     if (w->items) {
-        for (unsigned k = 0; k < ITEMS_PER_WORKER; k++) {
+        for (unsigned k = 0; k < w->depth; k++) {
             struct item *it = &w->items[k];
-            records_free_worker(&it->pkt);
-            free(it->pkt.ended);
-            if (it->pkt.vals) packet_free(&it->pkt);
             free(it->buf);
+            free(it->ended);
             render_item_free(w->e, &it->ri);
         }
     }
@@ -314,6 +356,7 @@ static void worker_free(struct worker *w)
     if (w->home.vals) packet_free(&w->home);
     render_scratch_free(w->e, w->scratch);
     free(w->items);
+    free(w->ctxs);
     free(w);
 }
 
@@ -333,13 +376,18 @@ void workers_start(struct trawl_engine *e)
     struct workers *ws = calloc(1, sizeof *ws);
     if (!ws) goto fail;
     ws->n = n;
-    ws->cap = (size_t)n * ITEMS_PER_WORKER + n;
+    unsigned depth = (unsigned)engine_option_u64(e, "threads.depth", DEPTH_DEFAULT, 2, 4096);
+    while (depth & (depth - 1)) depth &= depth - 1;      /* a power of two */
+    ws->cap = (size_t)n * depth + n;
     ws->fifo = calloc(ws->cap, sizeof *ws->fifo);
     ws->w = calloc(n, sizeof *ws->w);
     if (!ws->fifo || !ws->w) goto fail_ws;
     e->workers = ws;
     ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 6 / 10, 0, 1000);
     if (render_start(e) < 0) goto fail_threads;
+    ws->keep_all = e->cb != NULL;
+    for (struct trawl_sink *s = e->sinks; s; s = s->next)
+        if (!s->skip_packets && s->render_idx < 0) ws->keep_all = true;
     for (unsigned i = 0; i < n; i++) {
         struct worker *w = aligned_alloc(CACHE_LINE, (sizeof *w + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
         if (!w) goto fail_threads;
@@ -347,18 +395,24 @@ void workers_start(struct trawl_engine *e)
         ws->w[i] = w;
         w->e = e;
         w->id = i;
-        size_t isz = ITEMS_PER_WORKER * sizeof *w->items;
+        w->depth = depth;
+        size_t isz = depth * sizeof *w->items;
         w->items = aligned_alloc(CACHE_LINE, isz);
         if (!w->items) goto fail_threads;
         memset(w->items, 0, isz);
+        size_t csz = (depth + 1) * sizeof *w->ctxs;
+        w->ctxs = aligned_alloc(CACHE_LINE, (csz + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
+        if (!w->ctxs) goto fail_threads;
+        memset(w->ctxs, 0, csz);
         if (e->render && !(w->scratch = calloc(e->render, sizeof *w->scratch))) goto fail_threads;
         if (packet_init(&w->home, e) < 0) goto fail_threads;
         ctx_init(&w->home, w);
-        for (unsigned k = 0; k < ITEMS_PER_WORKER; k++) {
-            struct item *it = &w->items[k];
-            if (packet_init(&it->pkt, e) < 0) goto fail_threads;
-            ctx_init(&it->pkt, w);
+        for (unsigned k = 0; k <= depth; k++) {
+            if (packet_init(&w->ctxs[k], e) < 0) goto fail_threads;
+            ctx_init(&w->ctxs[k], w);
+            if (k < depth) w->items[k].pkt = &w->ctxs[k];
         }
+        w->spare = &w->ctxs[depth];
         if (i > 0) {
             if (pthread_create(&w->th, NULL, worker_main, w) != 0) goto fail_threads;
             w->running = true;
@@ -405,11 +459,11 @@ static void forget_ended(struct workers *ws, struct trawl_packet *p)
  * end of that context's queue (without threads they would come right after their cause). */
 static void merge_records(struct item **its, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++) its[i]->pkt.in_packet = false;
+    for (unsigned i = 0; i < n; i++) its[i]->pkt->in_packet = false;
     for (;;) {
         struct trawl_packet *best = NULL;
         for (unsigned i = 0; i < n; i++) {
-            struct trawl_packet *p = &its[i]->pkt;
+            struct trawl_packet *p = its[i]->pkt;
             if (p->rq_head && (!best || p->rq_head->key < best->rq_head->key)) best = p;
         }
         if (!best) break;
@@ -421,19 +475,31 @@ static void merge_records(struct item **its, unsigned n)
     }
 }
 
-/* The output of one done packet context, in frame order (engine_emit, with the summary). */
+/* The output of one done packet, in frame order (engine_emit, with the summary). */
 static void emit_packet(struct trawl_engine *e, struct workers *ws, struct item *it)
 {
     uint32_t sum = it->sum;
-    struct trawl_packet *p = &it->pkt;
-    if (sum & SUM_RENUMBER) renumber(ws, p);
     if (TRAWL_UNLIKELY(sum & (SUM_TRUNCATED | SUM_MALFORMED | SUM_DEPTH | SUM_DROPPED))) {
         if (sum & SUM_TRUNCATED) e->stats.truncated++;
         if (sum & SUM_MALFORMED) e->stats.malformed++;
         if (sum & SUM_DEPTH) e->stats.depth_exceeded++;
         if (sum & SUM_DROPPED) e->stats.values_dropped++;
     }
-    if (e->render) render_emit(e, &ws->rm, p, &it->ri);
+    if (!(sum & SUM_CTX)) {
+        /* Only rendered bytes (or nothing) to write: the context went back to the worker. */
+        for (uint32_t i = 0; i < it->ncreated; i++)
+            map_put(&ws->map, it->created[i].stream, ws->next_global[it->created[i].kind]++);
+        if (e->render) render_emit(e, &ws->rm, NULL, &it->ri, &ws->map);
+        for (size_t i = 0; i < it->nended; i++) {
+            uint64_t g = oa_find(&ws->map, it->ended[i], NULL, NULL);
+            if (g) oa_del(&ws->map, it->ended[i], g);
+        }
+        it->nended = 0;
+        return;
+    }
+    struct trawl_packet *p = it->pkt;
+    if (sum & SUM_RENUMBER) renumber(ws, p);
+    if (e->render) render_emit(e, &ws->rm, p, &it->ri, &ws->map);
     else if (e->sinks || e->cb) sinks_emit(e, p);
     if (sum & SUM_RECORDS) {
         p->in_packet = false;
@@ -472,8 +538,8 @@ static bool emit_head(struct trawl_engine *e, bool block, bool reload)
     }
     merge_records(group, ws->n);
     for (unsigned i = 0; i < ws->n; i++) {
-        forget_ended(ws, &group[i]->pkt);
-        group[i]->pkt.in_packet = false;
+        forget_ended(ws, group[i]->pkt);
+        group[i]->pkt->in_packet = false;
         ws->w[i]->released++;
     }
     ws->head = (ws->head + ws->n) % ws->cap;
@@ -492,14 +558,15 @@ static void emit_ready(struct trawl_engine *e)
         while (emit_head(e, false, true)) {}
 }
 
-static bool full(const struct worker *w) { return w->tail - w->released >= ITEMS_PER_WORKER; }
+static bool full(const struct worker *w) { return w->tail - w->released >= w->depth; }
 
 /* Out of contexts for w: wait for a batch (not one context: a sleep and a wake-up per packet
  * would cost more than the work), then emit all that is done. */
 static void make_room(struct trawl_engine *e, struct worker *w)
 {
     struct workers *ws = e->workers;
-    size_t k = ws->count < EMIT_BATCH ? ws->count : EMIT_BATCH;
+    size_t batch = w->depth / 2 < EMIT_BATCH ? w->depth / 2 : EMIT_BATCH;
+    size_t k = ws->count < batch ? ws->count : batch;
     if (k) {
         /* The k-th context in flight, and every earlier one of its worker. */
         struct worker *x = ws->w[ws->fifo[(ws->head + k - 1) % ws->cap] & ~FIFO_GROUP];
@@ -528,7 +595,7 @@ static void push(struct trawl_engine *e, struct worker *w, struct item *it, unsi
     unsigned t = ++w->tail;
     if (w->id == 0) {
         /* Worker 0 is the reading thread itself: N threads in all, none idle-waiting. */
-        work(e, it);
+        work(e, w, it);
         w->done_seen = t;
         atomic_store_explicit(&w->completed, t, memory_order_relaxed);
         atomic_store_explicit(&w->pushed, t, memory_order_relaxed);
@@ -551,7 +618,7 @@ static void broadcast(struct trawl_engine *e, enum item_kind kind, int64_t now)
         struct item *it = item_at(ws->w[i], ws->w[i]->tail);
         it->kind = (uint8_t)kind;
         it->tick_ns = now;
-        memset(&it->pkt.frame, 0, sizeof it->pkt.frame);
+        memset(&it->pkt->frame, 0, sizeof it->pkt->frame);
         push(e, ws->w[i], it, i == 0 ? FIFO_GROUP : 0);
     }
 }

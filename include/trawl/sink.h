@@ -106,10 +106,10 @@ TRAWL_API const struct trawl_record_type *trawl_sink_record_type(struct trawl_si
  *           functions). It must not change the sink's state (trawl_sink_state is shared by the
  *           threads): per-thread scratch memory goes in *scratch (NULL at first; the sink
  *           allocates it and keeps it there; free_scratch frees it at the end).
- *   write   runs on the reading thread, in frame order, with the packet still readable: it
- *           gets the bytes render made (tcp.stream/udp.stream numbers already final, see
- *           below) and does what depends on the order — separators between packets, the
- *           first-packet header, the actual output.
+ *   write   runs on the reading thread, in frame order: it gets the bytes render made
+ *           (tcp.stream/udp.stream numbers already final, see below) and does what depends on
+ *           the order — separators between packets, the actual output. The packet itself is
+ *           gone by then (the worker reused its memory).
  *
  * Without threads (or for sinks added after the first packet) the engine calls the packet
  * callback as before; a sink usually implements it as render into its own buffer + write.
@@ -122,7 +122,7 @@ TRAWL_API const struct trawl_record_type *trawl_sink_record_type(struct trawl_si
 struct trawl_sink_render {
     void (*render)(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *out,
                    void **scratch);
-    void (*write)(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes, size_t n);
+    void (*write)(struct trawl_sink *s, const char *bytes, size_t n);
     void (*free_scratch)(void *scratch);   /* may be NULL; runs after close() */
 };
 TRAWL_API int trawl_sink_set_render(struct trawl_sink *s, const struct trawl_sink_render *r);

@@ -170,8 +170,7 @@ static void fields_free(struct fields_sink *f)
 
 static void fields_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
                           void **scratch);
-static void fields_write(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes,
-                         size_t n);
+static void fields_write(struct trawl_sink *s, const char *bytes, size_t n);
 
 /* With worker threads, frames are formatted on the workers (sink.h, trawl_sink_set_render). */
 static const struct trawl_sink_render fields_render_def = {
@@ -425,8 +424,7 @@ static void fields_render(struct trawl_sink *s, const struct trawl_packet *pkt, 
 }
 
 /* The rendered line, in frame order (the reading thread). */
-static void fields_write(struct trawl_sink *s, const struct trawl_packet *pkt, const char *bytes,
-                         size_t n)
+static void fields_write(struct trawl_sink *s, const char *bytes, size_t n)
 {
     struct fields_sink *f = trawl_sink_state(s);
     if (!f)
