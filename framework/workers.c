@@ -40,10 +40,12 @@
  */
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine_internal.h"
@@ -93,6 +95,7 @@ struct worker {
     bool running;
     struct item *items;               /* depth of them, a ring */
     unsigned depth;
+    int64_t spin_ns;                  /* threads.spin_us */
     struct trawl_packet *ctxs;        /* depth + 1 packet contexts */
     struct trawl_packet *spare;       /* the worker dissects in it: the one not held by an item
                                          (so it stays in the core's cache) */
@@ -136,6 +139,7 @@ struct workers {
     struct render_merge rm;           /* render.c: the merge's side */
     bool keep_all;                    /* the merge needs every packet's context (a packet
                                          callback, a packet sink that does not render) */
+    bool numbering;                   /* stream numbers may be shown: map them (see below) */
 };
 
 static inline struct item *item_at(struct worker *w, unsigned seq)
@@ -145,8 +149,13 @@ static inline struct item *item_at(struct worker *w, unsigned seq)
 
 /* ---- waiting: spin a little, then sleep on a futex ------------------------------------------ */
 
-#define SPINS 128                   /* short: on a busy machine a spinning thread steals the CPU the
-                                       other one needs (4096 made a loaded 2-core box 5x slower) */
+/* A wait is first spun, for up to threads.spin_us (default 200 µs: most waits here are for a
+ * batch of packets, tens of µs, where a futex sleep and wake-up cost as much CPU as the wait on
+ * both threads, and more in latency). The spin pauses, and every 64 pauses it yields: on a busy
+ * machine that gives the core to whoever waits for it (maybe the very thread we wait for), so
+ * spinning does not steal the CPU the other thread needs (a plain spin of 4096 pauses made a
+ * loaded 2-core box 5x slower). */
+#define SPIN_US_DEFAULT 200
 #define WAKE_BATCH 16               /* a sleeping worker is woken once this many wait for it */
 #define EMIT_BATCH 64               /* out of contexts: wait for this many, not one */
 #define EMIT_LAG 32                 /* read a worker's counter only with this many in flight */
@@ -168,13 +177,33 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Spin until `cond` holds (true) or the budget is spent (false). */
+#define SPIN_UNTIL(cond, budget_ns) ({                                                        \
+    bool ok_ = false;                                                                          \
+    int64_t t0_ = 0;                                                                           \
+    for (unsigned i_ = 1;; i_++) {                                                             \
+        if (cond) { ok_ = true; break; }                                                       \
+        cpu_relax();                                                                           \
+        if (!(i_ & 63)) {                                                                      \
+            int64_t t_ = now_ns();                                                             \
+            if (!t0_) t0_ = t_;                                                                \
+            else if (t_ - t0_ > (budget_ns)) break;                                            \
+            sched_yield();                                                                     \
+        }                                                                                      \
+    }                                                                                          \
+    ok_; })
+
 /* The worker: wait until something was queued past h. */
 static void wait_ring(struct worker *w, unsigned h)
 {
-    for (int i = 0; i < SPINS; i++) {
-        if (atomic_load_explicit(&w->pushed, memory_order_acquire) != h) return;
-        cpu_relax();
-    }
+    if (SPIN_UNTIL(atomic_load_explicit(&w->pushed, memory_order_acquire) != h, w->spin_ns)) return;
     atomic_store_explicit(&w->sleep_at, h, memory_order_relaxed);
     atomic_store(&w->sleeping, 1);    /* seq_cst: before the load of pushed (the reading
                                          thread stores pushed, then loads sleeping) */
@@ -203,7 +232,8 @@ static void publish_done(struct worker *w, unsigned c)
     if (want && (int)(c - want) >= 0) futex_wake(&w->completed);
 }
 
-/* The reading thread: is context seq of w done, by the last counter read (no memory traffic)? */
+/* The reading thread: is context seq of w done, by the last counter read (no memory traffic)?
+ * (For worker 0, done_seen counts the contexts the reading thread dissected.) */
 static inline bool done_cached(const struct worker *w, unsigned seq)
 {
     return (int)(w->done_seen - seq) > 0;
@@ -216,14 +246,65 @@ static bool done_now(struct worker *w, unsigned seq)
     return done_cached(w, seq);
 }
 
+/* ---- the reading thread's own share (worker 0) ------------------------------------------------
+ *
+ * Worker 0 is the reading thread itself: n workers are n threads, none idle-waiting. Its
+ * contexts are queued like the others' and dissected later, in order: when the other workers
+ * have enough queued (serve_own), when the merge or a full ring needs them, or while the
+ * reading thread would otherwise wait for a worker. So a worker is kept fed first, and the
+ * reading thread fills its waits with its own share. */
+
+#define FED 32                      /* a worker with fewer queued than this is fed first */
+
+static void work(struct trawl_engine *e, struct worker *w, struct item *it);
+
+static void own_one(struct trawl_engine *e)
+{
+    struct worker *w0 = e->workers->w[0];
+    work(e, w0, item_at(w0, w0->done_seen));
+    w0->done_seen++;
+    atomic_store_explicit(&w0->completed, w0->done_seen, memory_order_relaxed);   /* done_now */
+}
+
+static bool own_pending(const struct workers *ws) { return ws->w[0]->tail != ws->w[0]->done_seen; }
+
+/* Has every other worker at least FED contexts queued? (Reads their counters again only when
+ * the last values read do not already say no.) */
+static bool workers_fed(struct workers *ws)
+{
+    for (unsigned i = 1; i < ws->n; i++) {
+        struct worker *w = ws->w[i];
+        if (w->tail - w->done_seen < FED) return false;
+        w->done_seen = atomic_load_explicit(&w->completed, memory_order_acquire);
+        if (w->tail - w->done_seen < FED) return false;
+    }
+    return true;
+}
+
+static void serve_own(struct trawl_engine *e)
+{
+    struct workers *ws = e->workers;
+    for (unsigned k = 0; own_pending(ws); k++) {
+        if (!(k & 3) && !workers_fed(ws)) return;
+        own_one(e);
+    }
+}
+
 static void wait_done(struct workers *ws, struct worker *w, unsigned seq)
 {
     if (done_now(w, seq)) return;
+    struct trawl_engine *e = w->e;
+    if (w->id == 0) {
+        while (!done_cached(w, seq)) own_one(e);
+        return;
+    }
     kick(w, 1);
-    for (int i = 0; i < SPINS; i++) {
-        cpu_relax();
+    /* Waiting for a worker: do the own share meanwhile. */
+    while (own_pending(ws)) {
+        own_one(e);
         if (done_now(w, seq)) return;
     }
+    if (SPIN_UNTIL(done_now(w, seq), w->spin_ns)) return;
     kick_all(ws);
     for (;;) {
         unsigned want = seq + 1 ? seq + 1 : 1;
@@ -360,6 +441,23 @@ static void worker_free(struct worker *w)
     free(w);
 }
 
+/* Can any packet show a stream number (a value of trawl_add_flow_stream: tcp.stream,
+ * udp.stream)? Only wanted values are added, so only when every field is wanted or a field
+ * named "*.stream" is. Else the merge keeps no map: on a capture with many flows the map costs
+ * the reading thread a cache miss or two per flow. */
+static bool numbers_shown(const struct trawl_engine *e)
+{
+    if (e->want_all) return true;
+    if (!e->wanted) return false;
+    for (size_t id = 0; id < e->nfields; id++) {
+        if (!(e->wanted[id >> 3] >> (id & 7) & 1)) continue;
+        const char *name = e->fields[id]->name;
+        size_t l = strlen(name);
+        if (l >= 7 && !strcmp(name + l - 7, ".stream")) return true;
+    }
+    return false;
+}
+
 void workers_start(struct trawl_engine *e)
 {
     e->workers_ready = true;
@@ -378,6 +476,7 @@ void workers_start(struct trawl_engine *e)
     ws->n = n;
     unsigned depth = (unsigned)engine_option_u64(e, "threads.depth", DEPTH_DEFAULT, 2, 4096);
     while (depth & (depth - 1)) depth &= depth - 1;      /* a power of two */
+    int64_t spin_ns = (int64_t)engine_option_u64(e, "threads.spin_us", SPIN_US_DEFAULT, 0, 100000) * 1000;
     ws->cap = (size_t)n * depth + n;
     ws->fifo = calloc(ws->cap, sizeof *ws->fifo);
     ws->w = calloc(n, sizeof *ws->w);
@@ -385,6 +484,7 @@ void workers_start(struct trawl_engine *e)
     e->workers = ws;
     ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 6 / 10, 0, 1000);
     if (render_start(e) < 0) goto fail_threads;
+    ws->numbering = numbers_shown(e);
     ws->keep_all = e->cb != NULL;
     for (struct trawl_sink *s = e->sinks; s; s = s->next)
         if (!s->skip_packets && s->render_idx < 0) ws->keep_all = true;
@@ -396,6 +496,7 @@ void workers_start(struct trawl_engine *e)
         w->e = e;
         w->id = i;
         w->depth = depth;
+        w->spin_ns = spin_ns;
         size_t isz = depth * sizeof *w->items;
         w->items = aligned_alloc(CACHE_LINE, isz);
         if (!w->items) goto fail_threads;
@@ -447,7 +548,7 @@ static void renumber(struct workers *ws, struct trawl_packet *p)
 
 static void forget_ended(struct workers *ws, struct trawl_packet *p)
 {
-    for (size_t i = 0; i < p->nended; i++) {
+    for (size_t i = 0; i < p->nended && ws->numbering; i++) {
         uint64_t g = oa_find(&ws->map, p->ended[i], NULL, NULL);
         if (g) oa_del(&ws->map, p->ended[i], g);
     }
@@ -487,18 +588,20 @@ static void emit_packet(struct trawl_engine *e, struct workers *ws, struct item 
     }
     if (!(sum & SUM_CTX)) {
         /* Only rendered bytes (or nothing) to write: the context went back to the worker. */
-        for (uint32_t i = 0; i < it->ncreated; i++)
-            map_put(&ws->map, it->created[i].stream, ws->next_global[it->created[i].kind]++);
+        if (ws->numbering)
+            for (uint32_t i = 0; i < it->ncreated; i++)
+                map_put(&ws->map, it->created[i].stream, ws->next_global[it->created[i].kind]++);
         if (e->render) render_emit(e, &ws->rm, NULL, &it->ri, &ws->map);
-        for (size_t i = 0; i < it->nended; i++) {
-            uint64_t g = oa_find(&ws->map, it->ended[i], NULL, NULL);
-            if (g) oa_del(&ws->map, it->ended[i], g);
-        }
+        if (ws->numbering)
+            for (size_t i = 0; i < it->nended; i++) {
+                uint64_t g = oa_find(&ws->map, it->ended[i], NULL, NULL);
+                if (g) oa_del(&ws->map, it->ended[i], g);
+            }
         it->nended = 0;
         return;
     }
     struct trawl_packet *p = it->pkt;
-    if (sum & SUM_RENUMBER) renumber(ws, p);
+    if ((sum & SUM_RENUMBER) && ws->numbering) renumber(ws, p);
     if (e->render) render_emit(e, &ws->rm, p, &it->ri, &ws->map);
     else if (e->sinks || e->cb) sinks_emit(e, p);
     if (sum & SUM_RECORDS) {
@@ -520,7 +623,7 @@ static bool emit_head(struct trawl_engine *e, bool block, bool reload)
         unsigned seq = w->released;
         if (!done_cached(w, seq)) {
             if (block) wait_done(ws, w, seq);
-            else if (!reload || !done_now(w, seq)) return false;
+            else if (!reload || f == 0 || !done_now(w, seq)) return false;
         }
         emit_packet(e, ws, item_at(w, seq));
         w->released = seq + 1;
@@ -533,9 +636,9 @@ static bool emit_head(struct trawl_engine *e, bool block, bool reload)
     for (unsigned i = 0; i < ws->n; i++) {
         struct worker *w = ws->w[i];
         if (block) wait_done(ws, w, w->released);
-        else if (!done_now(w, w->released)) return false;
-        group[i] = item_at(w, w->released);
+        else if (!done_cached(w, w->released) && (i == 0 || !done_now(w, w->released))) return false;
     }
+    for (unsigned i = 0; i < ws->n; i++) group[i] = item_at(ws->w[i], ws->w[i]->released);
     merge_records(group, ws->n);
     for (unsigned i = 0; i < ws->n; i++) {
         forget_ended(ws, group[i]->pkt);
@@ -593,14 +696,8 @@ static void push(struct trawl_engine *e, struct worker *w, struct item *it, unsi
     ws->fifo[at] = (uint8_t)(w->id | flag);
     ws->count++;
     unsigned t = ++w->tail;
-    if (w->id == 0) {
-        /* Worker 0 is the reading thread itself: N threads in all, none idle-waiting. */
-        work(e, w, it);
-        w->done_seen = t;
-        atomic_store_explicit(&w->completed, t, memory_order_relaxed);
-        atomic_store_explicit(&w->pushed, t, memory_order_relaxed);
-        return;
-    }
+    if (w->id == 0) return;           /* the reading thread's own: serve_own, or when needed */
+    (void)it;
     atomic_store(&w->pushed, t);      /* seq_cst: before the load of sleeping (kick) */
     /* A sleeping worker is woken once a batch waits for it (one system call per batch, not
      * per packet), or when the reading thread is about to wait (kick_all). */
@@ -627,14 +724,28 @@ void workers_tick(struct trawl_engine *e, int64_t now) { broadcast(e, ITEM_TICK,
 
 /* ---- the packet's worker ---------------------------------------------------------------------- */
 
+/* An address (4 or 16 bytes) mixed a word at a time. */
 static uint32_t addr_hash(const uint8_t *p, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 16777619u; }
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    if (i + 4 <= n) {
+        uint32_t x;
+        memcpy(&x, p + i, 4);
+        h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+    }
+    return (uint32_t)(h >> 32);
 }
 
-/* Symmetric: the two addresses' hashes combined with xor. */
+/* Symmetric: the two addresses' hashes combined with xor (so a pair of equal addresses hashes
+ * to 0, as does a frame with no IP: both go to worker 0's share or not by the same rule). */
 static uint32_t pair_hash(const uint8_t *a, const uint8_t *b, size_t n)
 {
     return addr_hash(a, n) ^ addr_hash(b, n);
@@ -737,6 +848,7 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
             it->frame.comment = (const char *)it->buf;
         }
         push(e, w, it, 0);
+        serve_own(e);
         emit_ready(e);
         return;
     }
@@ -761,6 +873,7 @@ void workers_packet(struct trawl_engine *e, const struct trawl_frame *f, const u
         it->frame.comment = (const char *)it->buf + f->caplen;
     }
     push(e, w, it, 0);
+    serve_own(e);
     emit_ready(e);
 }
 
