@@ -51,7 +51,12 @@
 #include "engine_internal.h"
 #include "oaindex.h"
 
-#define DEPTH_DEFAULT 128u            /* contexts per worker (threads.depth): a power of two */
+/* Contexts per worker (threads.depth, a power of two). Deep when the merge needs only the
+ * rendered bytes (a context in flight is then a few hundred bytes, and depth lets the reading
+ * thread leave its own share for later while a worker still has plenty queued); shallower when
+ * every packet's whole context waits for the merge (each is several KiB in use: cache). */
+#define DEPTH_LEAN 512u
+#define DEPTH_KEEP 128u
 #define MAX_WORKERS 64
 #define CACHE_LINE 64
 
@@ -474,7 +479,12 @@ void workers_start(struct trawl_engine *e)
     struct workers *ws = calloc(1, sizeof *ws);
     if (!ws) goto fail;
     ws->n = n;
-    unsigned depth = (unsigned)engine_option_u64(e, "threads.depth", DEPTH_DEFAULT, 2, 4096);
+    /* The same test as render_start's: a packet sink that does not render needs the contexts. */
+    ws->keep_all = e->cb != NULL;
+    for (struct trawl_sink *s = e->sinks; s; s = s->next)
+        if (!s->skip_packets && !(s->render && s->opened)) ws->keep_all = true;
+    unsigned depth = (unsigned)engine_option_u64(e, "threads.depth", ws->keep_all ? DEPTH_KEEP : DEPTH_LEAN,
+                                                 2, 4096);
     while (depth & (depth - 1)) depth &= depth - 1;      /* a power of two */
     int64_t spin_ns = (int64_t)engine_option_u64(e, "threads.spin_us", SPIN_US_DEFAULT, 0, 100000) * 1000;
     ws->cap = (size_t)n * depth + n;
@@ -482,12 +492,9 @@ void workers_start(struct trawl_engine *e)
     ws->w = calloc(n, sizeof *ws->w);
     if (!ws->fifo || !ws->w) goto fail_ws;
     e->workers = ws;
-    ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 6 / 10, 0, 1000);
+    ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 3 / 4, 0, 1000);
     if (render_start(e) < 0) goto fail_threads;
     ws->numbering = numbers_shown(e);
-    ws->keep_all = e->cb != NULL;
-    for (struct trawl_sink *s = e->sinks; s; s = s->next)
-        if (!s->skip_packets && s->render_idx < 0) ws->keep_all = true;
     for (unsigned i = 0; i < n; i++) {
         struct worker *w = aligned_alloc(CACHE_LINE, (sizeof *w + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
         if (!w) goto fail_threads;
