@@ -2,7 +2,13 @@
  * the real binary with --threads 1, 2 and 3, all 135 oracle fields (tcp.stream and udp.stream
  * included, renumbered in frame order by the merge) and the conn records, compared byte for
  * byte; plus a generated capture with many flows and timeouts (records made at ticks, merged
- * across workers) and the flow counters summed over the workers. */
+ * across workers) and the flow counters summed over the workers.
+ *
+ * The paths of the merge each get a run: the fields sink renders on the workers (stream numbers
+ * filled into gaps at the merge, with -E quote/occurrence/header, relative times); beside a
+ * sink that does not render (-w: every packet's context goes to the merge); -q (no packet
+ * output: no stream-number map); tiny and odd threads.depth / share0 / spin settings (rings
+ * that fill at once, a reading thread that takes every flow or none); and the --stats counters. */
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -152,6 +158,131 @@ static void test_timeouts_merge(void)
     unlink(path);
 }
 
+static char *read_whole(const char *path, size_t *n)
+{
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)(len > 0 ? len : 0) + 1);
+    if (b) *n = fread(b, 1, (size_t)(len > 0 ? len : 0), f);
+    fclose(f);
+    return b;
+}
+
+/* A run's standard output and exit status. */
+static char *out_of(const char *args)
+{
+    struct run r = run_trawl(args, NULL);
+    char *o = malloc((r.out ? strlen(r.out) : 0) + 32);
+    if (o) sprintf(o, "%s\f%d", r.out ? r.out : "", r.status);
+    run_free(&r);
+    return o;
+}
+
+/* Every capture: the rendering fields sink alone, beside -w, and with settings that stress the
+ * rings, for 1, 2 and 3 threads. */
+static void test_render_paths(void)
+{
+    static const char *const fields = " -T fields -E header=y -E quote=d -E occurrence=a -e frame.number"
+        " -e tcp.stream -e udp.stream -e _ws.col.Time -e _ws.col.Info -e ip.src -e tcp.stream -e frame.len";
+    static const char *const variants[] = {
+        "",
+        " -o threads.depth=2 -o threads.spin_us=0",
+        " -o threads.share0=0",
+        " -o threads.share0=1000 -o threads.depth=4",
+        " -E occurrence=l -o threads.depth=8",
+    };
+    DIR *d = opendir(th_captures_dir());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *de;
+    unsigned n = 0, same = 0;
+    char pcap[3][128];
+    for (unsigned t = 0; t < 3; t++) snprintf(pcap[t], sizeof pcap[t], "/tmp/trawl-threads-w-%d-%u.pcap", (int)getpid(), t);
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (!(l > 5 && !strcmp(de->d_name + l - 5, ".pcap")) && !(l > 7 && !strcmp(de->d_name + l - 7, ".pcapng")))
+            continue;
+        char args[4096];
+        bool ok = true;
+        for (unsigned v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            char *o[3] = { NULL, NULL, NULL };
+            for (unsigned t = 0; t < 3; t++) {
+                /* the first variant also writes the frames with -w (a sink that does not render) */
+                char wopt[200] = "";
+                if (v == 0) snprintf(wopt, sizeof wopt, " -w %s", pcap[t]);
+                snprintf(args, sizeof args, "-r '%s/%s' --threads %u%s%s%s", th_captures_dir(), de->d_name,
+                         t + 1, fields, variants[v], wopt);
+                o[t] = out_of(args);
+            }
+            bool same_out = o[0] && o[1] && o[2] && !strcmp(o[0], o[1]) && !strcmp(o[0], o[2]);
+            if (!same_out) fprintf(stderr, "\n  threads change -T fields%s on %s", variants[v], de->d_name);
+            ok = ok && same_out;
+            if (v == 0) {
+                char *w[3];
+                size_t wn[3];
+                for (unsigned t = 0; t < 3; t++) w[t] = read_whole(pcap[t], &wn[t]);
+                bool same_w = w[0] && w[1] && w[2] && wn[0] == wn[1] && wn[0] == wn[2] &&
+                              !memcmp(w[0], w[1], wn[0]) && !memcmp(w[0], w[2], wn[0]);
+                if (!same_w) fprintf(stderr, "\n  threads change -w on %s", de->d_name);
+                ok = ok && same_w;
+                for (unsigned t = 0; t < 3; t++) { free(w[t]); unlink(pcap[t]); }
+            }
+            for (unsigned t = 0; t < 3; t++) free(o[t]);
+        }
+        n++;
+        if (ok) same++;
+    }
+    closedir(d);
+    CU_ASSERT(n >= 100);
+    CU_ASSERT_EQUAL(same, n);
+}
+
+/* -q with --stats: the counters (but the peaks, which add up per worker) are the same. */
+static void test_quiet_stats(void)
+{
+    DIR *d = opendir(th_captures_dir());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *de;
+    unsigned n = 0, same = 0;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (!(l > 5 && !strcmp(de->d_name + l - 5, ".pcap")) && !(l > 7 && !strcmp(de->d_name + l - 7, ".pcapng")))
+            continue;
+        char *e[2] = { NULL, NULL };
+        for (unsigned t = 0; t < 2; t++) {
+            char args[2048];
+            snprintf(args, sizeof args, "-r '%s/%s' --threads %u -q --stats", th_captures_dir(), de->d_name, t + 1);
+            struct run r = run_trawl(args, NULL);
+            /* keep each line up to "; at most" or "; peak" (the peaks follow) */
+            char *keep = malloc(strlen(r.err ? r.err : "") + 1), *k = keep;
+            for (const char *line = r.err ? r.err : ""; keep && *line;) {
+                size_t len = strcspn(line, "\n");
+                const char *peak = strstr(line, "; at most");
+                if (!peak || (size_t)(peak - line) > len) peak = strstr(line, "; peak");
+                size_t upto = peak && (size_t)(peak - line) < len ? (size_t)(peak - line) : len;
+                memcpy(k, line, upto);
+                k += upto;
+                *k++ = '\n';
+                line += len + (line[len] == '\n');
+            }
+            if (k) *k = 0;
+            e[t] = keep;
+            run_free(&r);
+        }
+        n++;
+        if (e[0] && e[1] && !strcmp(e[0], e[1]) && strstr(e[0], " packets")) same++;
+        else fprintf(stderr, "\n  threads change --stats on %s:\n%s---\n%s", de->d_name, e[0] ? e[0] : "", e[1] ? e[1] : "");
+        free(e[0]);
+        free(e[1]);
+    }
+    closedir(d);
+    CU_ASSERT(n >= 100);
+    CU_ASSERT_EQUAL(same, n);
+}
+
 static void test_bad_threads(void)
 {
     struct run r = run_trawl("--threads 0 -r /dev/null", NULL);
@@ -166,5 +297,7 @@ void test_threads_register(void)
     CU_pSuite s = CU_add_suite("threads", NULL, NULL);
     CU_add_test(s, "--threads 1, 2, 3: the same output on every capture", test_all_captures_identical);
     CU_add_test(s, "timeouts on every worker merge into the same records", test_timeouts_merge);
+    CU_add_test(s, "rendering on the workers, beside -w, odd ring settings: same output", test_render_paths);
+    CU_add_test(s, "-q --stats: the same counters", test_quiet_stats);
     CU_add_test(s, "--threads 0 is refused", test_bad_threads);
 }
