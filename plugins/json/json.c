@@ -42,17 +42,24 @@ struct key {
     int32_t head, tail;
 };
 
-struct json_sink {
+/* What formatting one frame needs besides the sink's settings: one per thread that renders
+ * (with worker threads frames are formatted on the workers: sink.h, trawl_sink_set_render). */
+struct json_scratch {
     uint32_t nfields;
     uint32_t *stamp;         /* field id -> frame generation that last saw it */
     uint32_t *slot;          /* field id -> index in keys (valid when stamp == gen) */
-    uint8_t *only;           /* field id -> shown, when e= options restrict the fields */
     uint32_t gen;
     struct key *keys;
     int32_t *next;           /* per value: next value of the same field */
     size_t cap_vals;         /* capacity of keys and next */
-    bool arrays_always;
     const struct trawl_proto *frame;   /* the engine's "frame" protocol, once seen */
+};
+
+struct json_sink {
+    uint32_t nfields;
+    uint8_t *only;           /* field id -> shown, when e= options restrict the fields */
+    bool arrays_always;
+    struct json_scratch *own;  /* the packet callback's (the reading thread's) */
     struct trawl_out o;
 };
 
@@ -106,47 +113,82 @@ static void out_value(struct trawl_out *o, const struct trawl_value *v, unsigned
 
 /* Is p the engine's "frame" protocol? Names are unique, so once it has been seen a pointer
  * comparison answers (this runs for every key of every frame). */
-static bool is_frame(struct json_sink *j, const struct trawl_proto *p)
+static bool is_frame(struct json_scratch *x, const struct trawl_proto *p)
 {
-    if (p == j->frame)
+    if (p == x->frame)
         return p != NULL;
-    if (j->frame || !p || !p->name || strcmp(p->name, "frame"))
+    if (x->frame || !p || !p->name || strcmp(p->name, "frame"))
         return false;
-    j->frame = p;
+    x->frame = p;
     return true;
 }
 
 /* ---- sink ------------------------------------------------------------------------------- */
 
+static void scratch_free(void *p)
+{
+    struct json_scratch *x = p;
+    if (!x)
+        return;
+    free(x->stamp);
+    free(x->slot);
+    free(x->keys);
+    free(x->next);
+    free(x);
+}
+
+static bool grow_vals(struct json_scratch *x, size_t n)
+{
+    size_t cap = x->cap_vals ? x->cap_vals : 256;
+    while (cap < n)
+        cap *= 2;
+    struct key *nk = realloc(x->keys, cap * sizeof *nk);
+    if (!nk)
+        return false;
+    x->keys = nk;
+    int32_t *nn = realloc(x->next, cap * sizeof *nn);
+    if (!nn)
+        return false;
+    x->next = nn;
+    x->cap_vals = cap;
+    return true;
+}
+
+static struct json_scratch *scratch_new(uint32_t nfields)
+{
+    struct json_scratch *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->nfields = nfields;
+    size_t nf = nfields ? nfields : 1;
+    x->stamp = calloc(nf, sizeof *x->stamp);
+    x->slot = calloc(nf, sizeof *x->slot);
+    if (!x->stamp || !x->slot || !grow_vals(x, 256)) {
+        scratch_free(x);
+        return NULL;
+    }
+    return x;
+}
+
 static void json_free(struct json_sink *j)
 {
     if (!j)
         return;
-    free(j->stamp);
-    free(j->slot);
     free(j->only);
-    free(j->keys);
-    free(j->next);
+    scratch_free(j->own);
     trawl_out_free(&j->o);
     free(j);
 }
 
-static bool grow_vals(struct json_sink *j, size_t n)
-{
-    size_t cap = j->cap_vals ? j->cap_vals : 256;
-    while (cap < n)
-        cap *= 2;
-    struct key *nk = realloc(j->keys, cap * sizeof *nk);
-    if (!nk)
-        return false;
-    j->keys = nk;
-    int32_t *nn = realloc(j->next, cap * sizeof *nn);
-    if (!nn)
-        return false;
-    j->next = nn;
-    j->cap_vals = cap;
-    return true;
-}
+static void json_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                        void **scratch);
+static void json_write(struct trawl_sink *s, const char *bytes, size_t n);
+
+static const struct trawl_sink_render json_render_def = {
+    .render = json_render,
+    .write = json_write,
+    .free_scratch = scratch_free,
+};
 
 static int json_open(struct trawl_sink *s)
 {
@@ -155,9 +197,8 @@ static int json_open(struct trawl_sink *s)
         return TRAWL_ENOMEM;
     j->nfields = trawl_sink_field_count(s);
     size_t nf = j->nfields ? j->nfields : 1;
-    j->stamp = calloc(nf, sizeof *j->stamp);
-    j->slot = calloc(nf, sizeof *j->slot);
-    if (!j->stamp || !j->slot || trawl_out_init(&j->o, trawl_sink_out(s), 0) || !grow_vals(j, 256))
+    j->own = scratch_new(j->nfields);
+    if (!j->own || trawl_out_init(&j->o, trawl_sink_out(s), 0))
         goto nomem;
 
     /* Default: one JSON type per name (a stable schema for columnar stores): every dissector
@@ -215,28 +256,41 @@ static int json_open(struct trawl_sink *s)
         trawl_sink_want_all(s);
     }
     trawl_sink_set_state(s, j);
+    if (!only_records)
+        trawl_sink_set_render(s, &json_render_def);
     return 0;
 nomem:
     json_free(j);
     return TRAWL_ENOMEM;
 }
 
-static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
+/* One frame's object into o. Reads only what open() set up, and the thread's scratch: with
+ * worker threads it runs on the worker that dissected the frame. */
+static void json_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                        void **scratch)
 {
-    struct json_sink *j = trawl_sink_state(s);
+    const struct json_sink *j = trawl_sink_state(s);
     if (!j)
         return;
+    struct json_scratch *x = *scratch;
+    if (TRAWL_UNLIKELY(!x)) {
+        if (!(x = scratch_new(j->nfields))) {
+            o->err = 12;             /* ENOMEM: the engine falls back to the packet callback */
+            return;
+        }
+        *scratch = x;
+    }
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
     unsigned digits = fr->ts_precision == 9 ? 9 : 6;
     size_t nv = 0, nl = 0;
     const struct trawl_value *vals = trawl_packet_values(pkt, &nv);
     const struct trawl_layer *layers = trawl_packet_layers(pkt, &nl);
-    if (TRAWL_UNLIKELY(nv > j->cap_vals) && !grow_vals(j, nv))
-        nv = j->cap_vals;            /* out of memory: show what fits */
+    if (TRAWL_UNLIKELY(nv > x->cap_vals) && !grow_vals(x, nv))
+        nv = x->cap_vals;            /* out of memory: show what fits */
 
-    if (TRAWL_UNLIKELY(++j->gen == 0)) {   /* generation wrapped: forget every stamp */
-        memset(j->stamp, 0, j->nfields * sizeof *j->stamp);
-        j->gen = 1;
+    if (TRAWL_UNLIKELY(++x->gen == 0)) {   /* generation wrapped: forget every stamp */
+        memset(x->stamp, 0, x->nfields * sizeof *x->stamp);
+        x->gen = 1;
     }
     uint32_t nkeys = 0;
     for (size_t i = 0; i < nv; i++) {
@@ -245,36 +299,35 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
             continue;
         if (j->only && !j->only[f->id])
             continue;
-        j->next[i] = -1;
-        if (j->stamp[f->id] != j->gen) {
-            j->stamp[f->id] = j->gen;
-            j->slot[f->id] = nkeys;
-            j->keys[nkeys++] = (struct key){ f->id, 1, (int32_t)i, (int32_t)i };
+        x->next[i] = -1;
+        if (x->stamp[f->id] != x->gen) {
+            x->stamp[f->id] = x->gen;
+            x->slot[f->id] = nkeys;
+            x->keys[nkeys++] = (struct key){ f->id, 1, (int32_t)i, (int32_t)i };
         } else {
-            struct key *k = &j->keys[j->slot[f->id]];
-            j->next[k->tail] = (int32_t)i;
+            struct key *k = &x->keys[x->slot[f->id]];
+            x->next[k->tail] = (int32_t)i;
             k->tail = (int32_t)i;
             k->count++;
         }
     }
 
-    struct trawl_out *o = &j->o;
     trawl_out_char(o, '{');
     for (uint32_t ki = 0; ki < nkeys; ki++) {
-        const struct key *k = &j->keys[ki];
+        const struct key *k = &x->keys[ki];
         const struct trawl_value *first = &vals[k->head];
         if (ki)
             trawl_out_char(o, ',');
         out_jstr(o, first->field->name);
         trawl_out_char(o, ':');
         /* frame.* are the engine's: exactly one per frame, so always scalars. */
-        bool once = is_frame(j, first->field->proto);
+        bool once = is_frame(x, first->field->proto);
         if (k->count == 1 && (once || !j->arrays_always)) {
             out_value(o, first, digits);
             continue;
         }
         trawl_out_char(o, '[');
-        for (int32_t i = k->head; i >= 0; i = j->next[i]) {
+        for (int32_t i = k->head; i >= 0; i = x->next[i]) {
             if (i != k->head)
                 trawl_out_char(o, ',');
             out_value(o, &vals[i], digits);
@@ -288,7 +341,7 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
     bool any = false;
     for (size_t i = 0; i < nl; i++) {
         const struct trawl_proto *p = layers[i].proto;
-        if (!p || !p->name || is_frame(j, p))
+        if (!p || !p->name || is_frame(x, p))
             continue;
         if (any)
             trawl_out_char(o, ':');
@@ -331,6 +384,27 @@ static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
         trawl_out_char(o, ']');
     }
     trawl_out_mem(o, "}\n", 2);
+}
+
+/* The rendered object, in frame order (the reading thread). */
+static void json_write(struct trawl_sink *s, const char *bytes, size_t n)
+{
+    struct json_sink *j = trawl_sink_state(s);
+    if (!j)
+        return;
+    trawl_out_mem(&j->o, bytes, n);
+    if (TRAWL_UNLIKELY(j->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
+}
+
+/* Without threads: render straight into the output buffer. */
+static void json_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
+{
+    struct json_sink *j = trawl_sink_state(s);
+    if (!j)
+        return;
+    void *own = j->own;
+    json_render(s, pkt, &j->o, &own);
     if (TRAWL_UNLIKELY(j->o.err))
         trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }

@@ -4,8 +4,9 @@
  * byte; plus a generated capture with many flows and timeouts (records made at ticks, merged
  * across workers) and the flow counters summed over the workers.
  *
- * The paths of the merge each get a run: the fields sink renders on the workers (stream numbers
- * filled into gaps at the merge, with -E quote/occurrence/header, relative times); beside a
+ * The paths of the merge each get a run: the fields and json sinks render on the workers (stream
+ * numbers filled into gaps at the merge, with -E quote/occurrence/header, relative times; json
+ * with its records in the same stream); beside a
  * sink that does not render (-w: every packet's context goes to the merge); -q (no packet
  * output: no stream-number map); tiny and odd threads.depth / share0 / spin settings (rings
  * that fill at once, a reading thread that takes every flow or none); and the --stats counters. */
@@ -232,6 +233,17 @@ static void test_render_paths(void)
             }
             for (unsigned t = 0; t < 3; t++) free(o[t]);
         }
+        /* -T json renders on the workers too; its records follow their frame in one stream. */
+        char *j[3];
+        for (unsigned t = 0; t < 3; t++) {
+            snprintf(args, sizeof args, "-r '%s/%s' --threads %u -T json --records json%s", th_captures_dir(),
+                     de->d_name, t + 1, t == 2 ? " -o threads.depth=2" : "");
+            j[t] = out_of(args);
+        }
+        bool same_j = j[0] && j[1] && j[2] && !strcmp(j[0], j[1]) && !strcmp(j[0], j[2]);
+        if (!same_j) fprintf(stderr, "\n  threads change -T json on %s", de->d_name);
+        ok = ok && same_j;
+        for (unsigned t = 0; t < 3; t++) free(j[t]);
         n++;
         if (ok) same++;
     }
@@ -297,7 +309,7 @@ void test_threads_register(void)
     CU_pSuite s = CU_add_suite("threads", NULL, NULL);
     CU_add_test(s, "--threads 1, 2, 3: the same output on every capture", test_all_captures_identical);
     CU_add_test(s, "timeouts on every worker merge into the same records", test_timeouts_merge);
-    CU_add_test(s, "rendering on the workers, beside -w, odd ring settings: same output", test_render_paths);
+    CU_add_test(s, "fields and json render on the workers, beside -w, odd ring settings: same output", test_render_paths);
     CU_add_test(s, "-q --stats: the same counters", test_quiet_stats);
     CU_add_test(s, "--threads 0 is refused", test_bad_threads);
 }
