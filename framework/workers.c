@@ -446,6 +446,15 @@ static void worker_free(struct worker *w)
     free(w);
 }
 
+/* n zeroed bytes on their own cache lines. */
+static void *zalloc_lines(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, CACHE_LINE, n ? n : 1) != 0) return NULL;
+    memset(p, 0, n);
+    return p;
+}
+
 /* Can any packet show a stream number (a value of trawl_add_flow_stream: tcp.stream,
  * udp.stream)? Only wanted values are added, so only when every field is wanted or a field
  * named "*.stream" is. Else the merge keeps no map: on a capture with many flows the map costs
@@ -494,24 +503,23 @@ void workers_start(struct trawl_engine *e)
     e->workers = ws;
     ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 3 / 4, 0, 1000);
     if (render_start(e) < 0) goto fail_threads;
+    /* The merge's buffer for lines with stream numbers: made now, so only a huge line can fail. */
+    if (e->render && trawl_out_init(&ws->rm.tmp, NULL, 4096) < 0) goto fail_threads;
     ws->numbering = numbers_shown(e);
     for (unsigned i = 0; i < n; i++) {
-        struct worker *w = aligned_alloc(CACHE_LINE, (sizeof *w + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
+        struct worker *w = zalloc_lines(sizeof *w);
         if (!w) goto fail_threads;
-        memset(w, 0, sizeof *w);
         ws->w[i] = w;
         w->e = e;
         w->id = i;
         w->depth = depth;
         w->spin_ns = spin_ns;
         size_t isz = depth * sizeof *w->items;
-        w->items = aligned_alloc(CACHE_LINE, isz);
+        w->items = zalloc_lines(isz);
         if (!w->items) goto fail_threads;
-        memset(w->items, 0, isz);
         size_t csz = (depth + 1) * sizeof *w->ctxs;
-        w->ctxs = aligned_alloc(CACHE_LINE, (csz + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
+        w->ctxs = zalloc_lines(csz);
         if (!w->ctxs) goto fail_threads;
-        memset(w->ctxs, 0, csz);
         if (e->render && !(w->scratch = calloc(e->render, sizeof *w->scratch))) goto fail_threads;
         if (packet_init(&w->home, e) < 0) goto fail_threads;
         ctx_init(&w->home, w);
