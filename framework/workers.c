@@ -145,6 +145,7 @@ struct workers {
     bool keep_all;                    /* the merge needs every packet's context (a packet
                                          callback, a packet sink that does not render) */
     bool numbering;                   /* stream numbers may be shown: map them (see below) */
+    unsigned polls;                   /* packets since emit_ready last read the counters */
 };
 
 static inline struct item *item_at(struct worker *w, unsigned seq)
@@ -163,7 +164,8 @@ static inline struct item *item_at(struct worker *w, unsigned seq)
 #define SPIN_US_DEFAULT 200
 #define WAKE_BATCH 16               /* a sleeping worker is woken once this many wait for it */
 #define EMIT_BATCH 64               /* out of contexts: wait for this many, not one */
-#define EMIT_LAG 32                 /* read a worker's counter only with this many in flight */
+#define EMIT_LAG 32                 /* read a worker's counter only with this many in flight, */
+#define EMIT_POLL 16                /* and once per this many packets (each read is a cache miss) */
 
 static void futex_wait(atomic_uint *addr, unsigned val)
 {
@@ -290,7 +292,7 @@ static void serve_own(struct trawl_engine *e)
 {
     struct workers *ws = e->workers;
     for (unsigned k = 0; own_pending(ws); k++) {
-        if (!(k & 3) && !workers_fed(ws)) return;
+        if (!(k & 15) && !workers_fed(ws)) return;
         own_one(e);
     }
 }
@@ -390,8 +392,14 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct trawl_engine *e = w->e;
+    /* `pushed` is read once per batch, not per context: each read of it moves the reading
+     * thread's cache line here. */
+    unsigned avail = 0;
     for (unsigned h = 0;; h++) {
-        wait_ring(w, h);
+        if (h == avail) {
+            wait_ring(w, h);
+            avail = atomic_load_explicit(&w->pushed, memory_order_acquire);
+        }
         struct item *it = item_at(w, h);
         work(e, w, it);
         bool quit = it->kind == ITEM_QUIT;
@@ -670,10 +678,11 @@ static bool emit_head(struct trawl_engine *e, bool block, bool reload)
 static void emit_ready(struct trawl_engine *e)
 {
     struct workers *ws = e->workers;
-    bool reload = ws->count >= EMIT_LAG;
     while (emit_head(e, false, false)) {}
-    if (reload)
+    if (++ws->polls >= EMIT_POLL && ws->count >= EMIT_LAG) {
+        ws->polls = 0;
         while (emit_head(e, false, true)) {}
+    }
 }
 
 static bool full(const struct worker *w) { return w->tail - w->released >= w->depth; }
