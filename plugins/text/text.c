@@ -25,8 +25,6 @@
 
 struct text_sink {
     bool verbose, hex, summary;
-    bool first_seen;
-    int64_t first_ts;
     struct trawl_out o;
 };
 
@@ -64,16 +62,16 @@ static const char *proto_label(const struct trawl_proto *p, char *tmp, size_t ca
 
 /* ---- the one-line summary --------------------------------------------------------------- */
 
-static void print_summary(struct text_sink *t, const struct trawl_packet *pkt)
+static void print_summary(struct trawl_out *o, const struct trawl_packet *pkt)
 {
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
     char rel[48];
-    fmt_reltime(rel, sizeof rel, fr->ts_ns - t->first_ts, fr->ts_precision ? fr->ts_precision : 6);
-    trawl_out_printf(&t->o, "%5llu %10s %12s \xe2\x86\x92 %-12s %s %u ",    /* " → " */
+    fmt_reltime(rel, sizeof rel, trawl_packet_time_relative(pkt), fr->ts_precision ? fr->ts_precision : 6);
+    trawl_out_printf(o, "%5llu %10s %12s \xe2\x86\x92 %-12s %s %u ",    /* " → " */
                      (unsigned long long)fr->number, rel, trawl_packet_col(pkt, TRAWL_COL_SRC),
                      trawl_packet_col(pkt, TRAWL_COL_DST), trawl_packet_protocol(pkt), fr->len);
-    trawl_out_str(&t->o, trawl_packet_col(pkt, TRAWL_COL_INFO));   /* with tshark's error suffixes */
-    trawl_out_char(&t->o, '\n');
+    trawl_out_str(o, trawl_packet_col(pkt, TRAWL_COL_INFO));   /* with tshark's error suffixes */
+    trawl_out_char(o, '\n');
 }
 
 /* ---- -V --------------------------------------------------------------------------------- */
@@ -218,6 +216,17 @@ static bool opt_on(struct trawl_sink *s, const char *key)
                  !strcmp(v, "on"));
 }
 
+static void text_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                        void **scratch);
+static void text_write(struct trawl_sink *s, const char *bytes, size_t n);
+
+/* With worker threads, frames are formatted on the workers (sink.h, trawl_sink_set_render). */
+static const struct trawl_sink_render text_render_def = {
+    .render = text_render,
+    .write = text_write,
+    .free_scratch = NULL,
+};
+
 static int text_open(struct trawl_sink *s)
 {
     struct text_sink *t = calloc(1, sizeof *t);
@@ -236,29 +245,50 @@ static int text_open(struct trawl_sink *s)
     if (t->summary)
         trawl_sink_want_cols(s);
     trawl_sink_set_state(s, t);
+    trawl_sink_set_render(s, &text_render_def);
     return 0;
 }
 
+/* One frame's text into o; reads only what open() set: with worker threads it runs on the
+ * worker that dissected the frame. */
+static void text_render(struct trawl_sink *s, const struct trawl_packet *pkt, struct trawl_out *o,
+                        void **scratch)
+{
+    (void)scratch;
+    const struct text_sink *t = trawl_sink_state(s);
+    if (!t)
+        return;
+    if (t->summary) {
+        print_summary(o, pkt);
+        if (t->hex)
+            trawl_out_char(o, '\n');
+    }
+    if (t->verbose) {
+        print_tree(o, pkt);
+        trawl_out_char(o, '\n');
+    }
+    if (t->hex)
+        print_hex(o, pkt);
+}
+
+/* The rendered text, in frame order (the reading thread). */
+static void text_write(struct trawl_sink *s, const char *bytes, size_t n)
+{
+    struct text_sink *t = trawl_sink_state(s);
+    if (!t)
+        return;
+    trawl_out_mem(&t->o, bytes, n);
+    if (TRAWL_UNLIKELY(t->o.err))
+        trawl_sink_stop(s);   /* the output is gone: stop reading input */
+}
+
+/* Without threads: render straight into the output buffer. */
 static void text_packet(struct trawl_sink *s, const struct trawl_packet *pkt)
 {
     struct text_sink *t = trawl_sink_state(s);
     if (!t)
         return;
-    if (!t->first_seen) {
-        t->first_seen = true;
-        t->first_ts = trawl_packet_frame(pkt)->ts_ns;
-    }
-    if (t->summary) {
-        print_summary(t, pkt);
-        if (t->hex)
-            trawl_out_char(&t->o, '\n');
-    }
-    if (t->verbose) {
-        print_tree(&t->o, pkt);
-        trawl_out_char(&t->o, '\n');
-    }
-    if (t->hex)
-        print_hex(&t->o, pkt);
+    text_render(s, pkt, &t->o, NULL);
     if (TRAWL_UNLIKELY(t->o.err))
         trawl_sink_stop(s);   /* the output is gone: stop reading input */
 }

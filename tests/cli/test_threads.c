@@ -4,7 +4,7 @@
  * byte; plus a generated capture with many flows and timeouts (records made at ticks, merged
  * across workers) and the flow counters summed over the workers.
  *
- * The paths of the merge each get a run: the fields and json sinks render on the workers (stream
+ * The paths of the merge each get a run: the fields, json and text (-V) sinks render on the workers (stream
  * numbers filled into gaps at the merge, with -E quote/occurrence/header, relative times; json
  * with its records in the same stream); beside a
  * sink that does not render (-w: every packet's context goes to the merge); -q (no packet
@@ -243,6 +243,15 @@ static void test_render_paths(void)
         bool same_j = j[0] && j[1] && !strcmp(j[0], j[1]);
         if (!same_j) fprintf(stderr, "\n  threads change -T json on %s", de->d_name);
         ok = ok && same_j;
+        for (unsigned t = 0; t < 2; t++) free(j[t]);
+        /* -V (text sink: trees, stream numbers formatted TRAWL_FMT_SHOW in the gaps) */
+        for (unsigned t = 0; t < 2; t++) {
+            snprintf(args, sizeof args, "-r '%s/%s' --threads %u -V", th_captures_dir(), de->d_name, t + 1);
+            j[t] = out_of(args);
+        }
+        bool same_v = j[0] && j[1] && !strcmp(j[0], j[1]);
+        if (!same_v) fprintf(stderr, "\n  threads change -V on %s", de->d_name);
+        ok = ok && same_v;
         for (unsigned t = 0; t < 2; t++) free(j[t]);
         n++;
         if (ok) same++;
