@@ -509,7 +509,7 @@ void workers_start(struct trawl_engine *e)
     ws->w = calloc(n, sizeof *ws->w);
     if (!ws->fifo || !ws->w) goto fail_ws;
     e->workers = ws;
-    ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 3 / 4, 0, 1000);
+    ws->share0 = (unsigned)engine_option_u64(e, "threads.share0", 1000 / n * 7 / 10, 0, 1000);
     if (render_start(e) < 0) goto fail_threads;
     /* The merge's buffer for lines with stream numbers: made now, so only a huge line can fail. */
     if (e->render && trawl_out_init(&ws->rm.tmp, NULL, 4096) < 0) goto fail_threads;
