@@ -55,7 +55,7 @@
  * rendered bytes (a context in flight is then a few hundred bytes, and depth lets the reading
  * thread leave its own share for later while a worker still has plenty queued); shallower when
  * every packet's whole context waits for the merge (each is several KiB in use: cache). */
-#define DEPTH_LEAN 512u
+#define DEPTH_LEAN 256u
 #define DEPTH_KEEP 128u
 #define MAX_WORKERS 64
 #define CACHE_LINE 64
