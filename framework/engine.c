@@ -216,7 +216,9 @@ static int process(struct trawl_engine *e, struct trawl_frame *f, const uint8_t 
         if (e->nworkers > 1) {
             workers_tick(e, f->ts_ns);
         } else {
+            /* No frame of its own, as a worker's tick context: flows ended here see none. */
             e->pkt.in_packet = false;
+            memset(&e->pkt.frame, 0, sizeof e->pkt.frame);
             flows_tick(&e->pkt, f->ts_ns);
         }
     }
@@ -381,6 +383,7 @@ int trawl_engine_finish(struct trawl_engine *e)
         struct trawl_packet *ctx = &e->pkt;
         ctx->in_packet = false;
         ctx->nvals = ctx->nlayers = 0;
+        memset(&ctx->frame, 0, sizeof ctx->frame);    /* not the last packet's: no frame */
         if (e->nworkers > 1) workers_finish(e);    /* every worker's flows end; all merged */
         else flows_finish(ctx);
         analyzers_finish(ctx);

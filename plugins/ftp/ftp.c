@@ -209,8 +209,9 @@ static void make_record(struct trawl_packet *pkt, const struct ftp_state *st, st
         trawl_rec_uint(r, C_DC_RESP_P, fs->dc_port);
         fs->dc = false;                    /* shown on the command that announced it */
     }
-    uint64_t last = trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : 0;
-    if (!last) last = fi->last_frame;               /* at the flow's end: no frame of its own */
+    /* A record made at the flow's end (no reply: code 0) takes the flow's last frame: the
+     * context is then a later packet with one thread and none with several. */
+    uint64_t last = code && trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : fi->last_frame;
     trawl_rec_evidence(r, C_COMMUNITY_ID, pkt, f, fi->first_file, c->frame ? c->frame : fi->first_frame, last);
     trawl_record_end(r);
 }
