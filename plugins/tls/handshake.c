@@ -541,7 +541,7 @@ static void certificate(struct trawl_packet *pkt, const struct tls_state *st, st
         const uint8_t *der = trawl_buf_ptr(&cb, 0, n);
         if (!der || !trawl_buf_ok(&l)) break;
         trawl_add_bytes(pkt, F_CERT, der, n);
-        tls_cert_seen(fs, dir, leaf, der, n);
+        tls_cert_seen(pkt, st, fs, dir, leaf, der, n);
         if (st->x509 && n) {
             unsigned hints = (leaf ? TRAWL_HINT_PROTO : 0) | (dir == TRAWL_DIR_ORIG ? TRAWL_HINT_PROTO << 1 : 0);
             trawl_packet_hint(pkt, hints);

@@ -66,18 +66,79 @@ static void name_str(const X509_NAME *nm, char *out, size_t n)
     BIO_free(b);
 }
 
-void tls_cert_seen(struct tls_flow *fs, int dir, bool leaf, const uint8_t *der, uint32_t n)
+/* One DER TLV at *p (before end): its tag, where its contents start and end. Definite lengths
+ * of up to 4 bytes only, as DER has them; false when it does not fit. */
+static bool der_tlv(const uint8_t **p, const uint8_t *end, uint8_t *tag, const uint8_t **body,
+                    const uint8_t **next)
 {
+    const uint8_t *q = *p;
+    if (end - q < 2) return false;
+    *tag = *q++;
+    size_t len = *q++;
+    if (len & 0x80) {
+        unsigned k = len & 0x7f;
+        if (k == 0 || k > 4 || (size_t)(end - q) < k) return false;
+        for (len = 0; k; k--) len = len << 8 | *q++;
+    }
+    if (len > (size_t)(end - q)) return false;
+    *body = q;
+    *next = q + len;
+    return true;
+}
+
+/* The issuer and subject Names of a certificate, as whole TLVs, found by walking the DER of
+ * TBSCertificate: version [0] (optional), serialNumber, signature, issuer, validity, subject. */
+static bool cert_names(const uint8_t *der, uint32_t n, const uint8_t **iss, long *iss_len,
+                       const uint8_t **sub, long *sub_len)
+{
+    const uint8_t *p = der, *end = der + n, *body, *next;
+    uint8_t tag;
+    if (!der_tlv(&p, end, &tag, &body, &next) || tag != 0x30) return false;   /* Certificate */
+    p = body; end = next;
+    if (!der_tlv(&p, end, &tag, &body, &next) || tag != 0x30) return false;   /* TBSCertificate */
+    p = body; end = next;
+    for (unsigned slot = 0; slot < 6; slot++) {
+        const uint8_t *start = p;
+        if (!der_tlv(&p, end, &tag, &body, &next)) return false;
+        if (slot == 0 && tag != 0xa0) slot = 1;       /* no version: v1 */
+        if (slot == 3 || slot == 5) {
+            if (tag != 0x30) return false;
+            *(slot == 3 ? iss : sub) = start;
+            *(slot == 3 ? iss_len : sub_len) = (long)(next - start);
+        }
+        p = next;
+    }
+    return true;
+}
+
+/* RFC 2253 string of a DER Name into out, as Zeek prints it (X509_NAME_print_ex); "" when
+ * libcrypto refuses the Name. */
+static void name_der_str(const uint8_t *der, long len, char *out, size_t n)
+{
+    out[0] = 0;
+    const unsigned char *p = der;
+    X509_NAME *nm = d2i_X509_NAME(NULL, &p, len);
+    if (!nm) return;
+    name_str(nm, out, n);
+    X509_NAME_free(nm);
+}
+
+/* Only the names are parsed, not the whole certificate: d2i_X509 decodes the public key
+ * through libcrypto's provider lookups (locks and hash tables), which cost more than the rest
+ * of a TLS handshake's dissection. Nothing is done when no sink takes ssl records. */
+void tls_cert_seen(const struct trawl_packet *pkt, const struct tls_state *st, struct tls_flow *fs, int dir,
+                   bool leaf, const uint8_t *der, uint32_t n)
+{
+    if (!trawl_record_wanted(pkt, st->rec)) return;
     struct tls_dir *d = &fs->d[dir];
     if (d->nfps < TLS_FPS_MAX) tls_sha256_hex(der, n, d->fps[d->nfps++]);
     if (!leaf) return;
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)n);
-    if (!x) return;
+    const uint8_t *iss, *sub;
+    long iss_len, sub_len;
+    if (!cert_names(der, n, &iss, &iss_len, &sub, &sub_len)) return;
     bool server = dir == TRAWL_DIR_RESP;
-    name_str(X509_get_subject_name(x), server ? fs->subject : fs->client_subject, TLS_DN_MAX);
-    name_str(X509_get_issuer_name(x), server ? fs->issuer : fs->client_issuer, TLS_DN_MAX);
-    X509_free(x);
+    name_der_str(sub, sub_len, server ? fs->subject : fs->client_subject, TLS_DN_MAX);
+    name_der_str(iss, iss_len, server ? fs->issuer : fs->client_issuer, TLS_DN_MAX);
 }
 
 static void cstr(struct trawl_record *r, unsigned col, const char *s)

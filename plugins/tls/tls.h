@@ -159,6 +159,7 @@ extern const struct trawl_record_def tls_record_def;
 void tls_make_record(struct trawl_packet *ctx, const struct tls_state *st, const struct trawl_flow *f,
                      struct tls_flow *fs);
 /* Fingerprint and names of a certificate (the server's leaf subject and issuer). */
-void tls_cert_seen(struct tls_flow *fs, int dir, bool leaf, const uint8_t *der, uint32_t n);
+void tls_cert_seen(const struct trawl_packet *pkt, const struct tls_state *st, struct tls_flow *fs, int dir,
+                   bool leaf, const uint8_t *der, uint32_t n);
 
 #endif

@@ -3,7 +3,9 @@
  * issuer (X509_NAME_print_ex, XN_FLAG_RFC2253, as Zeek), the serial (i2a_ASN1_INTEGER), the
  * algorithm names and the key (type, bits, exponent, curve); when it refuses a damaged one,
  * our own reader's values stand in (README: which values come from where). */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -12,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "trawl/trawl.h"
@@ -68,59 +71,110 @@ const struct trawl_record_type *x509_record_register(struct trawl_init *ctx)
     return trawl_record_register(ctx, &x509_def);
 }
 
-/* BIO contents as a column. */
-static void rec_bio(struct trawl_record *r, unsigned col, BIO *bio)
+/* ---- what libcrypto says of a certificate, remembered per thread ------------------------------
+ *
+ * d2i_X509 decodes the public key through libcrypto 3's provider machinery (a decoder context
+ * built per key, under global locks): it costs more than the rest of a TLS handshake's
+ * dissection, and with several threads the locks' cache lines move between cores. Its result
+ * depends only on the certificate's bytes, and a capture shows the same few certificates over
+ * and over (the benchmark corpus: 11,486 sightings of 23), so each thread remembers the last
+ * results by SHA-256 in a small direct-mapped table. A memo of a pure function: records are the
+ * same whatever the number of threads or the order certificates come in. */
+
+enum { V_SERIAL, V_SUBJECT, V_ISSUER, V_KEY_ALG, V_SIG_ALG, V_KEY_TYPE, V_EXPONENT, V_CURVE, V_COUNT };
+static const unsigned v_col[V_COUNT] = {
+    C_SERIAL, C_SUBJECT, C_ISSUER, C_KEY_ALG, C_SIG_ALG, C_KEY_TYPE, C_EXPONENT, C_CURVE,
+};
+
+#define VIEW_TEXT 1024            /* bytes of strings a remembered view holds */
+#define VIEW_SLOTS 128            /* views remembered per thread (a power of two) */
+
+struct lc_view {
+    uint8_t fp[32];               /* SHA-256 of the DER */
+    bool used;
+    bool parsed;                  /* d2i_X509 took it (else our own reader's values stand in) */
+    bool full;                    /* a string did not fit in text (a slot's: not remembered) */
+    bool grows;                   /* text is the caller's heap buffer, grown as needed */
+    bool have_bits;
+    uint64_t bits;
+    uint32_t off[V_COUNT], len[V_COUNT];
+    bool have[V_COUNT];
+    char *text;
+    uint32_t cap, used_text;
+};
+
+static _Thread_local struct lc_view views[VIEW_SLOTS];
+static _Thread_local char view_text[VIEW_SLOTS][VIEW_TEXT];
+
+static void v_put(struct lc_view *v, unsigned k, const char *s, size_t n)
+{
+    if (v->full) return;
+    if (n > v->cap - v->used_text) {
+        size_t want = (size_t)v->used_text + n;
+        char *t = v->grows && want < (1u << 30) ? realloc(v->text, want * 2) : NULL;
+        if (!t) { v->full = true; return; }
+        v->text = t;
+        v->cap = (uint32_t)(want * 2);
+    }
+    if (n) memcpy(v->text + v->used_text, s, n);
+    v->off[k] = v->used_text;
+    v->len[k] = (uint32_t)n;
+    v->have[k] = true;
+    v->used_text += (uint32_t)n;
+}
+
+/* BIO contents as a value ("" when empty: the column is present). */
+static void v_bio(struct lc_view *v, unsigned k, BIO *bio)
 {
     char *p;
     long n = BIO_get_mem_data(bio, &p);
-    if (n > 0) trawl_rec_string(r, col, p, (uint32_t)n);
-    else trawl_rec_string(r, col, "", 0);
+    v_put(v, k, p, n > 0 ? (size_t)n : 0);
 }
 
-static void rec_obj(struct trawl_record *r, unsigned col, const ASN1_OBJECT *o)
+static void v_obj(struct lc_view *v, unsigned k, const ASN1_OBJECT *o)
 {
     char buf[128];
     int n = o ? OBJ_obj2txt(buf, sizeof buf, o, 0) : -1;
-    if (n > 0 && (size_t)n < sizeof buf) trawl_rec_cstring(r, col, buf);
+    if (n > 0 && (size_t)n < sizeof buf) v_put(v, k, buf, (size_t)n);
 }
 
 /* What libcrypto tells of a certificate it parsed. */
-static void from_openssl(struct trawl_record *r, X509 *x)
+static void from_openssl(struct lc_view *v, X509 *x)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio) return;
     i2a_ASN1_INTEGER(bio, X509_get0_serialNumber(x));
-    rec_bio(r, C_SERIAL, bio);
+    v_bio(v, V_SERIAL, bio);
     BIO_reset(bio);
     X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-    rec_bio(r, C_SUBJECT, bio);
+    v_bio(v, V_SUBJECT, bio);
     BIO_reset(bio);
     X509_NAME_print_ex(bio, X509_get_issuer_name(x), 0, XN_FLAG_RFC2253);
-    rec_bio(r, C_ISSUER, bio);
+    v_bio(v, V_ISSUER, bio);
     BIO_free(bio);
 
     const ASN1_OBJECT *kobj = NULL;
     X509_PUBKEY_get0_param((ASN1_OBJECT **)&kobj, NULL, NULL, NULL, X509_get_X509_PUBKEY(x));
-    rec_obj(r, C_KEY_ALG, kobj);
+    v_obj(v, V_KEY_ALG, kobj);
     const X509_ALGOR *sa = NULL;
     X509_get0_signature(NULL, &sa, x);
     const ASN1_OBJECT *sobj = NULL;
     if (sa) X509_ALGOR_get0(&sobj, NULL, NULL, sa);
-    rec_obj(r, C_SIG_ALG, sobj);
+    v_obj(v, V_SIG_ALG, sobj);
 
     EVP_PKEY *pk = X509_get0_pubkey(x);   /* NULL for a key libcrypto cannot decode */
     if (!pk) return;
     int id = EVP_PKEY_get_base_id(pk);
     const char *type = id == EVP_PKEY_RSA ? "rsa" : id == EVP_PKEY_DSA ? "dsa" : id == EVP_PKEY_EC ? "ecdsa" : NULL;
     if (!type) return;
-    trawl_rec_cstring(r, C_KEY_TYPE, type);
+    v_put(v, V_KEY_TYPE, type, strlen(type));
     int bits = EVP_PKEY_get_bits(pk);
-    if (bits > 0) trawl_rec_uint(r, C_KEY_LENGTH, (uint64_t)bits);
+    if (bits > 0) { v->have_bits = true; v->bits = (uint64_t)bits; }
     if (id == EVP_PKEY_RSA) {
         BIGNUM *e = NULL;
         if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) && e) {
             char *dec = BN_bn2dec(e);
-            if (dec) trawl_rec_cstring(r, C_EXPONENT, dec);
+            if (dec) v_put(v, V_EXPONENT, dec, strlen(dec));
             OPENSSL_free(dec);
         }
         BN_free(e);
@@ -133,9 +187,51 @@ static void from_openssl(struct trawl_record *r, X509 *x)
             if (nid == NID_undef) nid = OBJ_sn2nid(group);
             if (nid == NID_undef) nid = OBJ_ln2nid(group);
             const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-            trawl_rec_cstring(r, C_CURVE, sn ? sn : group);
+            if (!sn) sn = group;
+            v_put(v, V_CURVE, sn, strlen(sn));
         }
     }
+}
+
+static void parse_into(struct lc_view *v, const uint8_t *der, uint32_t n)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)n);
+    if (!x) return;
+    v->parsed = true;
+    from_openssl(v, x);
+    X509_free(x);
+}
+
+/* libcrypto's view of the certificate whose DER is der and SHA-256 fp: remembered, or made. One
+ * whose strings do not fit a slot is made in *big (its text on the heap: the caller frees it). */
+static const struct lc_view *lc_view(const uint8_t *der, uint32_t n, const uint8_t fp[32], struct lc_view *big)
+{
+    unsigned i = (fp[0] | (unsigned)fp[1] << 8) & (VIEW_SLOTS - 1);
+    struct lc_view *v = &views[i];
+    if (v->used && !memcmp(v->fp, fp, 32)) return v;
+    memset(v, 0, sizeof *v);
+    v->text = view_text[i];
+    v->cap = VIEW_TEXT;
+    parse_into(v, der, n);
+    if (!v->full) {
+        memcpy(v->fp, fp, 32);
+        v->used = true;
+        return v;
+    }
+    v->used = false;
+    memset(big, 0, sizeof *big);
+    big->grows = true;
+    parse_into(big, der, n);
+    return big;
+}
+
+/* The view's values as the record's columns. */
+static void from_view(struct trawl_record *r, const struct lc_view *v)
+{
+    for (unsigned k = 0; k < V_COUNT; k++)
+        if (v->have[k]) trawl_rec_string(r, v_col[k], v->len[k] ? v->text + v->off[k] : "", v->len[k]);
+    if (v->have_bits) trawl_rec_uint(r, C_KEY_LENGTH, v->bits);
 }
 
 /* Zeek's serial: the INTEGER's magnitude in upper-case hex (a leading 00 dropped; "-" for a
@@ -164,20 +260,22 @@ void x509_record(struct trawl_packet *pkt, const struct trawl_record_type *t, co
     if (!r) return;
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
     trawl_rec_time(r, C_TS, fr ? fr->ts_ns : 0);
-    X509 *x = NULL;
+    const struct lc_view *v = NULL;
+    struct lc_view big;
+    big.text = NULL;
     if (in->der) {
-        uint8_t md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-        if (EVP_Digest(in->der, in->der_len, md, &mdlen, EVP_sha256(), NULL)) {
-            char hex[2 * EVP_MAX_MD_SIZE + 1];
-            for (unsigned i = 0; i < mdlen; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-            trawl_rec_string(r, C_FINGERPRINT, hex, 2 * mdlen);
+        uint8_t md[32];
+        SHA256(in->der, in->der_len, md);
+        char hex[65];
+        for (unsigned i = 0; i < 32; i++) {
+            hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+            hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
         }
-        const unsigned char *p = in->der;
-        x = d2i_X509(NULL, &p, (long)in->der_len);
+        trawl_rec_string(r, C_FINGERPRINT, hex, 64);
+        v = lc_view(in->der, in->der_len, md, &big);
     }
     trawl_rec_uint(r, C_VERSION, in->have_version ? (uint64_t)in->version + 1 : 1);
-    if (x) from_openssl(r, x);
+    if (v && v->parsed) from_view(r, v);
     else {
         own_serial(r, in);
         char name[4096];
@@ -186,7 +284,7 @@ void x509_record(struct trawl_packet *pkt, const struct trawl_record_type *t, co
         own_alg(r, C_KEY_ALG, in->key_alg);
         own_alg(r, C_SIG_ALG, in->sig_alg);
     }
-    X509_free(x);
+    free(big.text);
     if (in->have_nb) trawl_rec_time(r, C_NOT_BEFORE, in->not_before);
     if (in->have_na) trawl_rec_time(r, C_NOT_AFTER, in->not_after);
     for (unsigned i = 0; i < in->nsan; i++) {

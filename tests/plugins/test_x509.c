@@ -700,6 +700,99 @@ static void test_damaged_generated(void)
     free(der);
 }
 
+
+/* ---- the per-thread memo of libcrypto's results ------------------------------------------ */
+
+/* The same certificates again, interleaved: every sighting's record equals the first's (the
+ * later ones come from the memo), and a certificate whose strings exceed a memo slot (a
+ * subject of 3 x 600 characters) is whole every time. */
+static void test_remembered(void)
+{
+    static const uint8_t serial[2] = { 0x12, 0x34 };
+    char big[601];
+    memset(big, 'x', 600);
+    big[600] = 0;
+    const struct rdn sa[] = { { "2.5.4.3", V_ASN1_UTF8STRING, "a.example", -1 }, { NULL, 0, NULL, 0 } };
+    const struct rdn sb[] = { { "2.5.4.3", V_ASN1_UTF8STRING, "b.example", -1 }, { NULL, 0, NULL, 0 } };
+    const struct rdn sc[] = {
+        { "2.5.4.3", V_ASN1_UTF8STRING, big, -1 }, { "2.5.4.10", V_ASN1_UTF8STRING, big, -1 },
+        { "2.5.4.11", V_ASN1_UTF8STRING, big, -1 }, { NULL, 0, NULL, 0 },
+    };
+    const struct spec spa = { KEY_RSA, 2, serial, sizeof serial, false, sa, NULL, "240101000000Z", "300101000000Z", NULL };
+    const struct spec spb = { KEY_EC384, 2, serial, sizeof serial, false, sb, NULL, "240101000000Z", "300101000000Z", NULL };
+    const struct spec spc = { KEY_EC256, 2, serial, sizeof serial, false, sc, NULL, "240101000000Z", "300101000000Z", NULL };
+    size_t n[3];
+    uint8_t *der[3] = { make_cert(&spa, &n[0]), make_cert(&spb, &n[1]), make_cert(&spc, &n[2]) };
+    static const int order[] = { 0, 1, 0, 2, 2, 1, 0, 2 };
+    enum { N = sizeof order / sizeof order[0] };
+    struct th *t = start();
+    for (unsigned i = 0; i < N; i++) feed(t, der[order[i]], n[order[i]], 0);
+    CU_ASSERT_EQUAL_FATAL(trawl_test_record_count(t, "x509"), N);
+    static const char *cols[] = {
+        "fingerprint", "certificate.serial", "certificate.subject", "certificate.issuer", "certificate.key_alg",
+        "certificate.sig_alg", "certificate.key_type", "certificate.key_length", "certificate.exponent",
+        "certificate.curve",
+    };
+    for (unsigned i = 0; i < N; i++) {
+        unsigned first = 0;
+        while (order[first] != order[i]) first++;
+        for (unsigned c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            char want[4096];
+            snprintf(want, sizeof want, "%s", trawl_test_record_value(t, "x509", first, cols[c]));
+            CU_ASSERT_STRING_EQUAL(trawl_test_record_value(t, "x509", i, cols[c]), want);
+        }
+    }
+    REC_IS(t, 2, "certificate.subject", "CN=a.example");
+    REC_IS(t, 2, "certificate.key_type", "rsa");
+    REC_IS(t, 2, "certificate.exponent", "65537");
+    REC_IS(t, 5, "certificate.curve", "secp384r1");
+    REC_IS(t, 5, "certificate.key_length", "384");
+    REC_IS(t, 4, "certificate.serial", "1234");
+    REC_IS(t, 4, "certificate.curve", "prime256v1");
+    char want[2048];
+    snprintf(want, sizeof want, "OU=%s,O=%s,CN=%s", big, big, big);
+    REC_IS(t, 7, "certificate.subject", want);
+    REC_IS(t, 7, "certificate.issuer", want);
+    th_free(t);
+    for (unsigned i = 0; i < 3; i++) free(der[i]);
+}
+
+
+/* More certificates than the memo has slots (so some share one), each seen twice, the second
+ * time in the reverse order: every record has its own certificate's values. */
+static void test_remembered_many(void)
+{
+    enum { M = 200 };
+    uint8_t *der[M];
+    size_t n[M];
+    for (unsigned i = 0; i < M; i++) {
+        uint8_t serial[2] = { (uint8_t)(1 + i / 256), (uint8_t)i };
+        char cn[32];
+        snprintf(cn, sizeof cn, "host-%u", i);
+        const struct rdn sub[] = { { "2.5.4.3", V_ASN1_UTF8STRING, cn, -1 }, { NULL, 0, NULL, 0 } };
+        const struct spec sp = { KEY_EC256, 2, serial, 2, false, sub, NULL, "240101000000Z", "300101000000Z", NULL };
+        der[i] = make_cert(&sp, &n[i]);
+    }
+    struct th *t = start();
+    for (unsigned i = 0; i < 2 * M; i++) {
+        unsigned k = i < M ? i : 2 * M - 1 - i;
+        feed(t, der[k], n[k], 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(trawl_test_record_count(t, "x509"), 2 * M);
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 2 * M; i++) {
+        unsigned k = i < M ? i : 2 * M - 1 - i;
+        char want[32];
+        snprintf(want, sizeof want, "CN=host-%u", k);
+        bad += strcmp(trawl_test_record_value(t, "x509", i, "certificate.subject"), want) != 0;
+        snprintf(want, sizeof want, "%02X%02X", 1 + k / 256, k & 255);
+        bad += strcmp(trawl_test_record_value(t, "x509", i, "certificate.serial"), want) != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    th_free(t);
+    for (unsigned i = 0; i < M; i++) free(der[i]);
+}
+
 void test_x509_register(void);
 void test_x509_register(void)
 {
@@ -708,6 +801,8 @@ void test_x509_register(void)
     CU_add_test(s, "generated: EC, BMP/Universal/Teletex/IA5/empty strings, unknown types, negative serial", test_generated_ec_strings);
     CU_add_test(s, "generated: invalid UTF-8, non-ASCII bytes in ASCII strings, T.61", test_generated_bad_bytes);
     CU_add_test(s, "generated: v1, EC P-384, no extensions, valid to 9999", test_generated_v1);
+    CU_add_test(s, "generated: the same certificates again (the memo), one too long for a memo slot", test_remembered);
+    CU_add_test(s, "generated: more certificates than memo slots, each twice", test_remembered_many);
     CU_add_test(s, "capture: self-signed ntop.org certificate, and every snaplen cut", test_capture_selfsigned);
     CU_add_test(s, "capture: tls10-cert-rdn's 46-RDN certificate", test_capture_rdn);
     CU_add_test(s, "malformed: lengths, indefinite, depth bombs, zero lengths, junk", test_malformed);
