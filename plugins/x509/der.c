@@ -83,6 +83,20 @@ uint32_t der_count(const struct der *e)
     return n;
 }
 
+/* ".digits" (or "digits" without dot) of v at out + *w; false when it does not fit with its
+ * terminating NUL. */
+static bool put_arc(char *out, size_t cap, size_t *w, bool dot, uint64_t v)
+{
+    char d[20];
+    unsigned k = 0;
+    do { d[k++] = (char)('0' + v % 10); v /= 10; } while (v);
+    if (cap - *w < (size_t)k + dot + 1) return false;
+    if (dot) out[(*w)++] = '.';
+    while (k) out[(*w)++] = d[--k];
+    out[*w] = 0;
+    return true;
+}
+
 int der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
 {
     if (!p || !n || cap < 2) return 0;
@@ -98,16 +112,14 @@ int der_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
         if (v > (UINT64_MAX >> 7)) return 0;
         v = v << 7 | (p[i] & 0x7f);
         if (p[i] & 0x80) continue;
-        int k;
         if (first) {
+            /* the first subidentifier holds two arcs: 40 * a + b (a = 2 takes the rest) */
             unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-            k = snprintf(out + w, cap - w, "%u.%llu", a, (unsigned long long)(v - 40u * a));
+            if (!put_arc(out, cap, &w, false, a) || !put_arc(out, cap, &w, true, v - 40u * a)) return 0;
             first = false;
-        } else {
-            k = snprintf(out + w, cap - w, ".%llu", (unsigned long long)v);
+        } else if (!put_arc(out, cap, &w, true, v)) {
+            return 0;
         }
-        if (k < 0 || (size_t)k >= cap - w) return 0;
-        w += (size_t)k;
         v = 0;
     }
     return ret;
