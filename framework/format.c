@@ -3,7 +3,6 @@
  * One place formats values so every sink prints the same thing the same way. Functions
  * follow snprintf's contract: they return the length needed and truncate safely.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -48,12 +47,34 @@ static void split_ns(int64_t ns, int64_t *sec, int64_t *frac)
     if (*frac < 0) { *frac += 1000000000; (*sec)--; }
 }
 
-size_t trawl_time_format_epoch(int64_t ns, char *out, size_t cap)
+/* "-?seconds.nnnnnnnnn" into tmp (at least 32 bytes), without printf: -T fields prints one per
+ * packet. Its length. */
+static size_t epoch_text(int64_t ns, char *tmp)
 {
     int64_t s, f;
     split_ns(ns, &s, &f);
-    int n = snprintf(out, cap, "%" PRId64 ".%09" PRId64, s, f);
-    return n < 0 ? 0 : (size_t)n;
+    char d[20];
+    unsigned k = 0;
+    uint64_t u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
+    do { d[k++] = (char)('0' + u % 10); u /= 10; } while (u);
+    size_t n = 0;
+    if (s < 0) tmp[n++] = '-';
+    while (k) tmp[n++] = d[--k];
+    tmp[n++] = '.';
+    for (int i = 8; i >= 0; i--) { tmp[n + (size_t)i] = (char)('0' + f % 10); f /= 10; }
+    return n + 9;
+}
+
+size_t trawl_time_format_epoch(int64_t ns, char *out, size_t cap)
+{
+    char tmp[32];
+    size_t n = epoch_text(ns, tmp);
+    if (cap) {
+        size_t c = n < cap ? n : cap - 1;
+        memcpy(out, tmp, c);
+        out[c] = 0;
+    }
+    return n;
 }
 
 static void fmt_reltime(struct out *o, int64_t ns)
@@ -230,6 +251,46 @@ static void put_ipv4(struct out *o, const uint8_t *p)
     put(o, tmp, n);
 }
 
+/* An IPv6 address as glibc's inet_ntop writes it (RFC 5952's rules): lower-case hex without
+ * leading zeros, the longest run of two or more zero words (the first of equal ones) as "::",
+ * and ::a.b.c.d / ::ffff:a.b.c.d for the IPv4-compatible and IPv4-mapped forms. */
+static void put_ipv6(struct out *o, const uint8_t *p)
+{
+    static const char hx[] = "0123456789abcdef";
+    unsigned w[8];
+    for (int i = 0; i < 8; i++) w[i] = (unsigned)p[2 * i] << 8 | p[2 * i + 1];
+    int best = -1, blen = 0;
+    for (int i = 0; i < 8;) {
+        if (w[i]) { i++; continue; }
+        int j = i;
+        while (j < 8 && !w[j]) j++;
+        if (j - i > blen) { best = i; blen = j - i; }
+        i = j;
+    }
+    if (blen < 2) best = -1;
+    char tmp[48];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + blen) {
+            if (i == best) tmp[n++] = ':';
+            continue;
+        }
+        if (i) tmp[n++] = ':';
+        if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+            put(o, tmp, n);
+            put_ipv4(o, p + 12);
+            return;
+        }
+        unsigned v = w[i];
+        if (v >> 12) tmp[n++] = hx[v >> 12];
+        if (v >> 8) tmp[n++] = hx[v >> 8 & 15];
+        if (v >> 4) tmp[n++] = hx[v >> 4 & 15];
+        tmp[n++] = hx[v & 15];
+    }
+    if (best >= 0 && best + blen == 8) tmp[n++] = ':';
+    put(o, tmp, n);
+}
+
 static void fmt_double(struct out *o, double d)
 {
     char tmp[64];
@@ -243,7 +304,6 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
     struct out o = { out, cap, 0 };
     const struct trawl_field *f = v->field;
     bool json = fmt == TRAWL_FMT_JSON, show = fmt == TRAWL_FMT_SHOW;
-    char tmp[INET6_ADDRSTRLEN];
     switch (f->type) {
     case TRAWL_FT_NONE:
         /* A label's presence is its value: tshark -T fields prints 1. */
@@ -290,10 +350,10 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
     case TRAWL_FT_IPV6:
         /* The length decides: a record's address column holds IPv4 and IPv6 values alike. */
         if (v->len == 4 && !json) { put_ipv4(&o, v->v.p); break; }
-        if ((v->len == 4 || v->len == 16) &&
-            inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->v.p, tmp, sizeof tmp)) {
+        if (v->len == 4 || v->len == 16) {
             if (json) putc1(&o, '"');
-            put(&o, tmp, strlen(tmp));
+            if (v->len == 4) put_ipv4(&o, v->v.p);
+            else put_ipv6(&o, v->v.p);
             if (json) putc1(&o, '"');
         } else if (json) put(&o, "null", 4);
         break;
@@ -310,8 +370,7 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
             putc1(&o, '"'); put(&o, t, strlen(t)); putc1(&o, '"');
         } else if (f->base != TRAWL_BASE_EPOCH) fmt_abs_time(&o, v->v.i);
         else {
-            trawl_time_format_epoch(v->v.i, t, sizeof t);
-            put(&o, t, strlen(t));
+            put(&o, t, epoch_text(v->v.i, t));
             if (show) put(&o, " seconds", 8);
         }
         break;

@@ -1,6 +1,7 @@
 /* test_engine.c — the embedding API and the SDK harness: reading files through an engine,
  * counters, columns, the packet callback, wanting fields, errors of a damaged file. */
 #include <CUnit/CUnit.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,67 @@ static void test_string_format(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "f\\x01g\\x0bh\\x1bi"));
 }
 
+
+/* IPv6 addresses as glibc's inet_ntop writes them (tshark prints them so), and epoch times
+ * as "%lld.%09lld" with floor division, both written without printf by format.c: compared
+ * with libc on the special forms and on many random values. */
+static void test_address_and_epoch_format(void)
+{
+    static const struct trawl_field f6 = { "t.ip6", "a", TRAWL_FT_IPV6, TRAWL_BASE_DEC, NULL, 0, NULL };
+    static const struct trawl_field fe = { "t.ep", "e", TRAWL_FT_TIME, TRAWL_BASE_EPOCH, NULL, 0, NULL };
+    static const char *const special[] = {
+        "::", "::1", "::2:3", "1::", "1:0:0:2::3", "1::2:0:0:3", "0:0:1::", "2001:db8::1",
+        "2001:db8:0:1:1:1:1:1", "::ffff:192.0.2.1", "::192.0.2.1", "::ffff:0:192.0.2.1",
+        "64:ff9b::192.0.2.1", "fe80::1:0:0:0", "1:2:3:4:5:6:7:8", "ffff::ffff", "::ffff:1:2",
+        "0:0:0:0:0:1:0:0", "1:0:1:0:1:0:1:0",
+    };
+    char out[64], want[64];
+    struct trawl_value v = { .field = &f6, .len = 16 };
+    uint8_t a[16];
+    v.v.p = a;
+    unsigned bad = 0;
+    for (size_t i = 0; i < sizeof special / sizeof *special; i++) {
+        CU_ASSERT_FATAL(inet_pton(AF_INET6, special[i], a) == 1);
+        inet_ntop(AF_INET6, a, want, sizeof want);
+        trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+        CU_ASSERT_STRING_EQUAL(out, want);
+    }
+    srand(7);
+    for (int i = 0; i < 200000; i++) {
+        /* words mostly zero so that runs of zeros of every length and place come up */
+        for (int k = 0; k < 8; k++) {
+            unsigned w = rand() % 3 ? 0 : (unsigned)rand() & (rand() % 2 ? 0xffff : 0xf);
+            if (k == 5 && rand() % 8 == 0) w = 0xffff;
+            a[2 * k] = (uint8_t)(w >> 8);
+            a[2 * k + 1] = (uint8_t)w;
+        }
+        inet_ntop(AF_INET6, a, want, sizeof want);
+        trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+        bad += strcmp(out, want) != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    v.field = &fe;
+    v.len = 0;
+    static const int64_t edge[] = { 0, 1, -1, 999999999, 1000000000, -1000000000, -1500000000,
+                                    INT64_MAX, INT64_MIN, 1700000000123456789LL };
+    bad = 0;
+    for (int i = 0; i < 200000 + (int)(sizeof edge / sizeof *edge); i++) {
+        int64_t ns = i < (int)(sizeof edge / sizeof *edge) ? edge[i]
+                   : (int64_t)(((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 2) ^ (uint64_t)rand() ^
+                               (rand() % 2 ? UINT64_C(0x8000000000000000) : 0));
+        int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+        if (frac < 0) { frac += 1000000000; sec--; }
+        snprintf(want, sizeof want, "%lld.%09lld", (long long)sec, (long long)frac);
+        v.v.i = ns;
+        trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+        bad += strcmp(out, want) != 0;
+        char small[8];
+        size_t n = trawl_time_format_epoch(ns, small, sizeof small);
+        bad += n != strlen(want) || strncmp(small, want, sizeof small - 1) != 0 || strnlen(small, sizeof small) == sizeof small;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 void test_engine_register(void);
 void test_engine_register(void)
 {
@@ -174,4 +236,5 @@ void test_engine_register(void)
     CU_add_test(s, "feeding before start is refused", test_feed_before_start_refused);
     CU_add_test(s, "sink output buffer", test_out_buffer);
     CU_add_test(s, "strings as tshark's -T fields, and in -V", test_string_format);
+    CU_add_test(s, "IPv6 addresses as inet_ntop, epoch times as printf", test_address_and_epoch_format);
 }
