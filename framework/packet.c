@@ -130,11 +130,12 @@ bool trawl_wants(const struct trawl_packet *pkt, unsigned idx)
     return p && p->any_wanted && idx < p->pub.nfields && wanted_id(pkt, p->fields[idx].id);
 }
 
-/* The slot for a new value of field idx, or NULL when nobody wants it. */
-static struct trawl_value *slot(struct trawl_packet *pkt, unsigned idx)
+/* The slot for a new value of field idx, or NULL when nobody wants it. Inlined in each
+ * trawl_add_*: most calls are for values nobody wants, and they should cost a few loads. */
+static inline __attribute__((always_inline)) struct trawl_value *slot(struct trawl_packet *pkt, unsigned idx)
 {
     const struct proto_entry *p = pkt->cur;
-    if (TRAWL_UNLIKELY(!p || idx >= p->pub.nfields) || !p->any_wanted) return NULL;
+    if (TRAWL_UNLIKELY(!p) || !p->any_wanted || TRAWL_UNLIKELY(idx >= p->pub.nfields)) return NULL;
     const struct trawl_field *f = &p->fields[idx];
     if (!wanted_id(pkt, f->id)) return NULL;
     if (TRAWL_UNLIKELY(pkt->nvals == pkt->capvals)) {
