@@ -1,6 +1,7 @@
 /* fuzz_dissect.c — libFuzzer targets that push frames through a real engine with every plugin
- * of the fuzz build loaded and the output sinks (text, text -V -x, json, fields) writing to
- * /dev/null, so dissectors, the engine's dispatch and the formatters are all exercised.
+ * of the fuzz build loaded and the output sinks (text, text -V -x, json with records, fields)
+ * writing to /dev/null, so dissectors, the engine's dispatch, the records the plugins make and
+ * the formatters are all exercised.
  *
  * One source, many targets (Wireshark's fuzzshark approach, adapted to what the SDK allows):
  *   generic (no TARGET_KIND): input byte 0 picks the link type from wrap_linktypes[],
@@ -67,13 +68,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!getenv("TRAWL_FUZZ_NO_SINKS")) {
         static const char *const none[] = { NULL };
         static const char *const tree[] = { "verbose=1", "hex=1", NULL };
+        static const char *const recs[] = { "records=yes", NULL };
         static const char *const flds[] = {
             "e=frame.number", "e=eth.src", "e=ip.src", "e=ip.dst", "e=ipv6.src", "e=tcp.srcport",
             "e=udp.dstport", "e=_ws.col.Protocol", "e=_ws.col.Info", "e=no.such.field",
             "occurrence=a", "aggregator=,", "quote=d", NULL };
         add_sink("text", none);
         add_sink("text", tree);
-        add_sink("json", none);
+        add_sink("json", recs);
         add_sink("fields", flds);
     } else {
         trawl_engine_want_all(engine);
