@@ -209,10 +209,10 @@ static void make_record(struct trawl_packet *pkt, const struct ftp_state *st, st
         trawl_rec_uint(r, C_DC_RESP_P, fs->dc_port);
         fs->dc = false;                    /* shown on the command that announced it */
     }
-    /* A record made at the flow's end (no reply: code 0) takes the flow's last frame: the
-     * context is then a later packet with one thread and none with several. */
-    uint64_t last = code && trawl_packet_frame(pkt) ? trawl_packet_frame(pkt)->number : fi->last_frame;
-    trawl_rec_evidence(r, C_COMMUNITY_ID, pkt, f, fi->first_file, c->frame ? c->frame : fi->first_frame, last);
+    /* The flow's last frame: the packet being dissected (the flow counts it first), or at the
+     * flow's end its real last one, whatever context the end comes in. */
+    trawl_rec_evidence(r, C_COMMUNITY_ID, pkt, f, fi->first_file, c->frame ? c->frame : fi->first_frame,
+                       fi->last_frame);
     trawl_record_end(r);
 }
 

@@ -270,7 +270,7 @@ static void rec_str(struct trawl_record *r, unsigned col, const struct str *s)
 }
 
 static void make_record(struct trawl_packet *ctx, const struct smtp_state *st, struct trawl_flow *f,
-                        struct smtp_flow *fs, bool at_end)
+                        struct smtp_flow *fs)
 {
     struct smtp_tx *tx = &fs->tx;
     if (!tx->open) return;
@@ -305,11 +305,10 @@ static void make_record(struct trawl_packet *ctx, const struct smtp_state *st, s
     for (unsigned i = 0; i < tx->npath; i++) trawl_rec_addr(r, C_PATH, tx->path_fam[i], tx->path[i]);
     rec_str(r, C_USER_AGENT, &tx->ua);
     trawl_rec_bool(r, C_TLS, fs->tls);
-    /* At the flow's end the context is a later packet with one thread and none with several:
-     * the flow's own last frame is the same in both. */
-    uint64_t last = !at_end && fr && fr->number ? fr->number : fi->last_frame;
+    /* The flow's last frame: the packet being dissected (the flow counts it first), or at the
+     * flow's end its real last one, whatever context the end comes in. */
     trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, fi->first_file,
-                       tx->first_frame ? tx->first_frame : fi->first_frame, last);
+                       tx->first_frame ? tx->first_frame : fi->first_frame, fi->last_frame);
     trawl_record_end(r);
 }
 
@@ -486,7 +485,7 @@ static void on_command(struct trawl_packet *pkt, const struct smtp_state *st, st
         if (fs->tx.open) {
             /* a new transaction without the end of the last one seen: log what we had */
             struct trawl_flow *f = trawl_packet_flow(pkt);
-            if (f) make_record(pkt, st, f, fs, false);
+            if (f) make_record(pkt, st, f, fs);
         }
         tx_begin(pkt, fs);
         const char *a; uint32_t n;
@@ -762,19 +761,19 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
         break;
     case K_DOT: {
         struct trawl_flow *f = trawl_packet_flow(pkt);
-        if (f) make_record(pkt, st, f, fs, false);
+        if (f) make_record(pkt, st, f, fs);
         break;
     }
     case K_BDAT:
         if (fs->tx.open && fs->tx.has_data && fs->phase != PH_BDAT) {
             struct trawl_flow *f = trawl_packet_flow(pkt);
-            if (f) make_record(pkt, st, f, fs, false);
+            if (f) make_record(pkt, st, f, fs);
         }
         break;
     case K_RSET: case K_QUIT:
         if (fs->tx.open && (fs->tx.mailfrom.n || fs->tx.has_data)) {
             struct trawl_flow *f = trawl_packet_flow(pkt);
-            if (f) make_record(pkt, st, f, fs, false);
+            if (f) make_record(pkt, st, f, fs);
         }
         fs->tx.open = false;
         break;
@@ -785,7 +784,7 @@ static bool on_reply(struct trawl_packet *pkt, const struct smtp_state *st, stru
             /* Zeek logs the session here (tls T): what follows is encrypted */
             if (!fs->tx.open) tx_begin(pkt, fs);
             struct trawl_flow *f = trawl_packet_flow(pkt);
-            if (f) make_record(pkt, st, f, fs, false);
+            if (f) make_record(pkt, st, f, fs);
             if (st->tls) { trawl_stream_switch(pkt, st->tls); fs->phase = PH_DEAD; return true; }
             fs->phase = PH_TLS;
             return true;
@@ -915,7 +914,7 @@ static void smtp_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_
 {
     struct smtp_flow *fs = flow_state;
     if (fs && fs->tx.open && (fs->tx.mailfrom.n || fs->tx.rcpt.count || fs->tx.has_data))
-        make_record(ctx, state, f, fs, true);
+        make_record(ctx, state, f, fs);
 }
 
 static void smtp_gap(struct trawl_packet *pkt, struct trawl_flow *f, int dir, uint64_t len, void *state)

@@ -167,7 +167,7 @@ static void set_hassh_algs(struct trawl_record *r, unsigned col, const struct ss
 }
 
 static void make_record(struct trawl_packet *ctx, const struct ssh_state *st, struct trawl_flow *f,
-                        struct ssh_flow *fs, bool at_end)
+                        struct ssh_flow *fs)
 {
     if (fs->recorded) return;
     fs->recorded = true;
@@ -209,10 +209,9 @@ static void make_record(struct trawl_packet *ctx, const struct ssh_state *st, st
         trawl_rec_string(r, C_SSHKA, s->list[L_HOSTKEY], s->list_len[L_HOSTKEY]);
         set_hassh_algs(r, C_HASSH_SERVER_ALGS, s, L_ENC_SC);
     }
-    /* At the flow's end the context may be a later packet (one thread) or none (several): the
-     * flow's own last frame says the same in both. */
-    uint64_t last = !at_end && trawl_packet_frame(ctx) ? trawl_packet_frame(ctx)->number : fi->last_frame;
-    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, fi->first_file, fi->first_frame, last);
+    /* The flow's last frame: the packet being dissected (the flow counts it first), or at the
+     * flow's end its real last one. */
+    trawl_rec_evidence(r, C_COMMUNITY_ID, ctx, f, fi->first_file, fi->first_frame, fi->last_frame);
     trawl_record_end(r);
 }
 
@@ -402,7 +401,7 @@ static int ssh_dissect(struct trawl_packet *pkt, struct trawl_buf *b, void *stat
         off = on_packets(pkt, b, off, n, sd, dir == TRAWL_DIR_ORIG, &more, &need);
     if (sd->phase == PH_DONE) off = n;
     if (more) trawl_stream_need_more(pkt, need);
-    if (fs->s[0].kexinit && fs->s[1].kexinit) make_record(pkt, st, f, fs, false);
+    if (fs->s[0].kexinit && fs->s[1].kexinit) make_record(pkt, st, f, fs);
     if (off == 0) return 0;
     return (int)off;
 }
@@ -412,7 +411,7 @@ static void ssh_end(struct trawl_packet *ctx, struct trawl_flow *f, void *flow_s
     const struct ssh_state *st = state;
     struct ssh_flow *fs = flow_state;
     if (!fs || (!fs->s[0].banner_len && !fs->s[1].banner_len)) return;
-    make_record(ctx, st, f, fs, true);
+    make_record(ctx, st, f, fs);
 }
 
 /* ---- heuristic ------------------------------------------------------------------------------------ */
