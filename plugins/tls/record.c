@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
@@ -66,47 +67,31 @@ static void name_str(const X509_NAME *nm, char *out, size_t n)
     BIO_free(b);
 }
 
-/* One DER TLV at *p (before end): its tag, where its contents start and end. Definite lengths
- * of up to 4 bytes only, as DER has them; false when it does not fit. */
-static bool der_tlv(const uint8_t **p, const uint8_t *end, uint8_t *tag, const uint8_t **body,
-                    const uint8_t **next)
-{
-    const uint8_t *q = *p;
-    if (end - q < 2) return false;
-    *tag = *q++;
-    size_t len = *q++;
-    if (len & 0x80) {
-        unsigned k = len & 0x7f;
-        if (k == 0 || k > 4 || (size_t)(end - q) < k) return false;
-        for (len = 0; k; k--) len = len << 8 | *q++;
-    }
-    if (len > (size_t)(end - q)) return false;
-    *body = q;
-    *next = q + len;
-    return true;
-}
-
 /* The issuer and subject Names of a certificate, as whole TLVs, found by walking the DER of
- * TBSCertificate: version [0] (optional), serialNumber, signature, issuer, validity, subject. */
+ * TBSCertificate (version [0] optional, serialNumber, signature, issuer, validity, subject) with
+ * libcrypto's header reader. Definite lengths only, each inside its parent. */
 static bool cert_names(const uint8_t *der, uint32_t n, const uint8_t **iss, long *iss_len,
                        const uint8_t **sub, long *sub_len)
 {
-    const uint8_t *p = der, *end = der + n, *body, *next;
-    uint8_t tag;
-    if (!der_tlv(&p, end, &tag, &body, &next) || tag != 0x30) return false;   /* Certificate */
-    p = body; end = next;
-    if (!der_tlv(&p, end, &tag, &body, &next) || tag != 0x30) return false;   /* TBSCertificate */
-    p = body; end = next;
+    const unsigned char *p = der, *end = der + n;
+    long len;
+    int tag, cls;
+    for (int level = 0; level < 2; level++) {          /* into Certificate, then TBSCertificate */
+        if (ASN1_get_object(&p, &len, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE)
+            return false;
+        end = p + len;
+    }
     for (unsigned slot = 0; slot < 6; slot++) {
-        const uint8_t *start = p;
-        if (!der_tlv(&p, end, &tag, &body, &next)) return false;
-        if (slot == 0 && tag != 0xa0) slot = 1;       /* no version: v1 */
+        const unsigned char *start = p;
+        int ret = ASN1_get_object(&p, &len, &tag, &cls, end - p);
+        if (ret & 0x80 || ret & 1) return false;       /* bad header, or indefinite length */
+        if (slot == 0 && !(cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)) slot = 1;   /* v1: no version */
         if (slot == 3 || slot == 5) {
-            if (tag != 0x30) return false;
+            if (ret != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE) return false;
             *(slot == 3 ? iss : sub) = start;
-            *(slot == 3 ? iss_len : sub_len) = (long)(next - start);
+            *(slot == 3 ? iss_len : sub_len) = (long)(p + len - start);
         }
-        p = next;
+        p += len;
     }
     return true;
 }

@@ -872,6 +872,96 @@ static void test_resumption(void)
     th_free(v.t);
 }
 
+
+/* ---- the ssl record's subject and issuer, from the leaf's DER ----------------------------- */
+
+/* A DER element: tag, length (short or long form), contents. */
+static void der_el(struct bb *o, unsigned tag, const struct bb *c)
+{
+    p8(o, tag);
+    if (c->n < 128) p8(o, (unsigned)c->n);
+    else { p8(o, 0x82); p16(o, (unsigned)c->n); }
+    pmem(o, c->b, c->n);
+}
+
+/* Name: one RDN, CN=cn. */
+static void der_cn(struct bb *o, const char *cn)
+{
+    static const uint8_t oid_cn[] = { 0x06, 0x03, 0x55, 0x04, 0x03 };
+    struct bb atv = { .n = 0 }, str = { .n = 0 }, seq = { .n = 0 }, set = { .n = 0 };
+    pmem(&str, cn, strlen(cn));
+    pmem(&atv, oid_cn, sizeof oid_cn);
+    der_el(&atv, 0x0c, &str);
+    der_el(&seq, 0x30, &atv);
+    der_el(&set, 0x31, &seq);
+    der_el(o, 0x30, &set);
+}
+
+/* Certificate { TBSCertificate { [version], serial, signature, issuer, validity, subject } };
+ * the rest of a certificate is not needed for the names. */
+static void der_cert(struct bb *o, bool v3, const char *issuer, const char *subject)
+{
+    static const uint8_t version[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 }, serial[] = { 0x02, 0x01, 0x07 },
+                         alg[] = { 0x30, 0x03, 0x06, 0x01, 0x2a }, validity[] = { 0x30, 0x00 };
+    struct bb tbs = { .n = 0 }, cert = { .n = 0 };
+    if (v3) pmem(&tbs, version, sizeof version);
+    pmem(&tbs, serial, sizeof serial);
+    pmem(&tbs, alg, sizeof alg);
+    der_cn(&tbs, issuer);
+    pmem(&tbs, validity, sizeof validity);
+    der_cn(&tbs, subject);
+    der_el(&cert, 0x30, &tbs);
+    der_el(o, 0x30, &cert);
+}
+
+/* The ssl record of a connection whose server sends the one certificate der. */
+static void cert_conv(const struct bb *der, const char *want_subject, const char *want_issuer)
+{
+    struct conv v = conv_new(443);
+    struct bb r = { .n = 0 }, m = { .n = 0 };
+    simple_ch(&r, "names.example");
+    data(&v, 0, r.b, r.n);
+    r.n = 0;
+    m_server_hello(&m, 0x0303, 0xc02f, NULL, false);
+    record(&r, 22, 0x0303, m.b, m.n);
+    m.n = 0;
+    p8(&m, 11);
+    p24(&m, (unsigned)der->n + 6);
+    p24(&m, (unsigned)der->n + 3);
+    p24(&m, (unsigned)der->n);
+    pmem(&m, der->b, der->n);
+    record(&r, 22, 0x0303, m.b, m.n);
+    data(&v, 1, r.b, r.n);
+    th_finish(v.t);
+    CU_ASSERT_EQUAL(trawl_test_record_count(v.t, "ssl"), 1);
+    REC_IS(v.t, 0, "subject", want_subject);
+    REC_IS(v.t, 0, "issuer", want_issuer);
+    th_free(v.t);
+}
+
+static void test_record_names(void)
+{
+    struct bb c = { .n = 0 };
+    der_cert(&c, true, "Issuer CA", "leaf.example");
+    cert_conv(&c, "CN=leaf.example", "CN=Issuer CA");
+    c.n = 0;
+    der_cert(&c, false, "v1 CA", "v1.example");                 /* no version element */
+    cert_conv(&c, "CN=v1.example", "CN=v1 CA");
+    /* damaged: no names, and nothing read past the certificate */
+    struct bb d = c;
+    d.n -= 4;                                                     /* cut inside the subject */
+    cert_conv(&d, "", "");
+    d = c;
+    d.b[1] = 0x80;                                               /* indefinite length */
+    cert_conv(&d, "", "");
+    d = c;
+    d.b[d.n - 23] = 0x31;                   /* the subject (the last 23 bytes) a SET, not a Name */
+    cert_conv(&d, "", "");
+    d = c;
+    d.b[3] = 0x7f;                                              /* TBSCertificate longer than its parent */
+    cert_conv(&d, "", "");
+}
+
 /* A record of two full messages and the start of a third, then the rest of it with a second
  * record in one segment (records and messages cut anywhere). */
 static void test_records_across_segments(void)
@@ -1035,6 +1125,7 @@ void test_tls_register(void)
     CU_add_test(s, "several messages in one record, CCS, encrypted Finished", test_several_messages);
     CU_add_test(s, "alerts, lying lengths, zero-length extensions", test_alert_and_lying_lengths);
     CU_add_test(s, "HelloRetryRequest and GREASE", test_hrr_and_grease);
+    CU_add_test(s, "ssl record: subject and issuer of v1/v3 leaves, damaged ones", test_record_names);
     CU_add_test(s, "no extensions, SSLv2 hello", test_no_extensions_and_sslv2);
     CU_add_test(s, "garbage, heuristic, cut hello at FIN", test_garbage_heuristic_fin);
     CU_add_test(s, "resumed and established (Zeek's rules)", test_resumption);
