@@ -93,25 +93,25 @@ struct lc_view {
     uint8_t fp[32];               /* SHA-256 of the DER */
     bool used;
     bool parsed;                  /* d2i_X509 took it (else our own reader's values stand in) */
-    bool full;                    /* a string did not fit in text (a slot's: not remembered) */
-    bool grows;                   /* text is the caller's heap buffer, grown as needed */
+    bool full;                    /* out of memory for text: some values missing, not remembered */
     bool have_bits;
     uint64_t bits;
     uint32_t off[V_COUNT], len[V_COUNT];
     bool have[V_COUNT];
-    char *text;
+    char *text;                   /* a slot's view_text, or the heap while it is made */
     uint32_t cap, used_text;
 };
 
 static _Thread_local struct lc_view views[VIEW_SLOTS];
 static _Thread_local char view_text[VIEW_SLOTS][VIEW_TEXT];
 
+/* A value into a view being made (its text on the heap, grown as needed). */
 static void v_put(struct lc_view *v, unsigned k, const char *s, size_t n)
 {
     if (v->full) return;
     if (n > v->cap - v->used_text) {
         size_t want = (size_t)v->used_text + n;
-        char *t = v->grows && want < (1u << 30) ? realloc(v->text, want * 2) : NULL;
+        char *t = want < (1u << 30) ? realloc(v->text, want * 2) : NULL;
         if (!t) { v->full = true; return; }
         v->text = t;
         v->cap = (uint32_t)(want * 2);
@@ -193,37 +193,30 @@ static void from_openssl(struct lc_view *v, X509 *x)
     }
 }
 
-static void parse_into(struct lc_view *v, const uint8_t *der, uint32_t n)
-{
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)n);
-    if (!x) return;
-    v->parsed = true;
-    from_openssl(v, x);
-    X509_free(x);
-}
-
-/* libcrypto's view of the certificate whose DER is der and SHA-256 fp: remembered, or made. One
- * whose strings do not fit a slot is made in *big (its text on the heap: the caller frees it). */
-static const struct lc_view *lc_view(const uint8_t *der, uint32_t n, const uint8_t fp[32], struct lc_view *big)
+/* libcrypto's view of the certificate whose DER is der and SHA-256 fp: remembered, or made once
+ * in *made (text on the heap: the caller frees made->text) and kept in its slot when its
+ * strings fit there. */
+static const struct lc_view *lc_view(const uint8_t *der, uint32_t n, const uint8_t fp[32], struct lc_view *made)
 {
     unsigned i = (fp[0] | (unsigned)fp[1] << 8) & (VIEW_SLOTS - 1);
     struct lc_view *v = &views[i];
     if (v->used && !memcmp(v->fp, fp, 32)) return v;
-    memset(v, 0, sizeof *v);
+    memset(made, 0, sizeof *made);
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)n);
+    if (x) {
+        made->parsed = true;
+        from_openssl(made, x);
+        X509_free(x);
+    }
+    if (made->full || made->used_text > VIEW_TEXT) return made;
+    *v = *made;
     v->text = view_text[i];
     v->cap = VIEW_TEXT;
-    parse_into(v, der, n);
-    if (!v->full) {
-        memcpy(v->fp, fp, 32);
-        v->used = true;
-        return v;
-    }
-    v->used = false;
-    memset(big, 0, sizeof *big);
-    big->grows = true;
-    parse_into(big, der, n);
-    return big;
+    if (made->used_text) memcpy(v->text, made->text, made->used_text);
+    memcpy(v->fp, fp, 32);
+    v->used = true;
+    return v;
 }
 
 /* The view's values as the record's columns. */
@@ -261,8 +254,8 @@ void x509_record(struct trawl_packet *pkt, const struct trawl_record_type *t, co
     const struct trawl_frame *fr = trawl_packet_frame(pkt);
     trawl_rec_time(r, C_TS, fr ? fr->ts_ns : 0);
     const struct lc_view *v = NULL;
-    struct lc_view big;
-    big.text = NULL;
+    struct lc_view made;
+    made.text = NULL;
     if (in->der) {
         uint8_t md[32];
         SHA256(in->der, in->der_len, md);
@@ -272,7 +265,7 @@ void x509_record(struct trawl_packet *pkt, const struct trawl_record_type *t, co
             hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
         }
         trawl_rec_string(r, C_FINGERPRINT, hex, 64);
-        v = lc_view(in->der, in->der_len, md, &big);
+        v = lc_view(in->der, in->der_len, md, &made);
     }
     trawl_rec_uint(r, C_VERSION, in->have_version ? (uint64_t)in->version + 1 : 1);
     if (v && v->parsed) from_view(r, v);
@@ -284,7 +277,7 @@ void x509_record(struct trawl_packet *pkt, const struct trawl_record_type *t, co
         own_alg(r, C_KEY_ALG, in->key_alg);
         own_alg(r, C_SIG_ALG, in->sig_alg);
     }
-    free(big.text);
+    free(made.text);
     if (in->have_nb) trawl_rec_time(r, C_NOT_BEFORE, in->not_before);
     if (in->have_na) trawl_rec_time(r, C_NOT_AFTER, in->not_after);
     for (unsigned i = 0; i < in->nsan; i++) {
