@@ -47,42 +47,6 @@ static void split_ns(int64_t ns, int64_t *sec, int64_t *frac)
     if (*frac < 0) { *frac += 1000000000; (*sec)--; }
 }
 
-/* "-?seconds.nnnnnnnnn" into tmp (at least 32 bytes), without printf: -T fields prints one per
- * packet. Its length. */
-static size_t epoch_text(int64_t ns, char *tmp)
-{
-    int64_t s, f;
-    split_ns(ns, &s, &f);
-    char d[20];
-    unsigned k = 0;
-    uint64_t u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
-    do { d[k++] = (char)('0' + u % 10); u /= 10; } while (u);
-    size_t n = 0;
-    if (s < 0) tmp[n++] = '-';
-    while (k) tmp[n++] = d[--k];
-    tmp[n++] = '.';
-    for (int i = 8; i >= 0; i--) { tmp[n + (size_t)i] = (char)('0' + f % 10); f /= 10; }
-    return n + 9;
-}
-
-size_t trawl_time_format_epoch(int64_t ns, char *out, size_t cap)
-{
-    char tmp[32];
-    size_t n = epoch_text(ns, tmp);
-    if (cap) {
-        size_t c = n < cap ? n : cap - 1;
-        memcpy(out, tmp, c);
-        out[c] = 0;
-    }
-    return n;
-}
-
-static void fmt_reltime(struct out *o, int64_t ns)
-{
-    if (ns < 0) { putc1(o, '-'); ns = ns == INT64_MIN ? INT64_MAX : -ns; }
-    putf(o, "%" PRId64 ".%09" PRId64, ns / 1000000000, ns % 1000000000);
-}
-
 size_t trawl_time_format_utc(int64_t ns, unsigned digits, char *out, size_t cap)
 {
     int64_t s, f;
@@ -222,6 +186,38 @@ static void put_u64(struct out *o, uint64_t v)
     int i = 20;
     do { tmp[--i] = (char)('0' + v % 10); v /= 10; } while (v);
     put(o, tmp + i, (size_t)(20 - i));
+}
+
+/* Seconds and nanoseconds as "[-]s.nnnnnnnnn", without printf: -T fields prints one per packet. */
+static void put_secs(struct out *o, bool neg, uint64_t s, uint64_t ns)
+{
+    if (neg) putc1(o, '-');
+    put_u64(o, s);
+    char frac[10] = { '.' };
+    for (int i = 9; i >= 1; i--) { frac[i] = (char)('0' + ns % 10); ns /= 10; }
+    put(o, frac, sizeof frac);
+}
+
+/* An absolute time as epoch seconds, floor division: -1.5 s is "-2.500000000". */
+static void put_epoch(struct out *o, int64_t ns)
+{
+    int64_t s, f;
+    split_ns(ns, &s, &f);
+    put_secs(o, s < 0, s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s, (uint64_t)f);
+}
+
+size_t trawl_time_format_epoch(int64_t ns, char *out, size_t cap)
+{
+    struct out o = { out, cap, 0 };
+    put_epoch(&o, ns);
+    return finish(&o);
+}
+
+/* A relative time: its sign, then the magnitude's seconds and nanoseconds. */
+static void fmt_reltime(struct out *o, int64_t ns)
+{
+    uint64_t m = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    put_secs(o, ns < 0, m / 1000000000, m % 1000000000);
 }
 
 static void put_hex(struct out *o, uint64_t v, unsigned width)
@@ -370,7 +366,7 @@ size_t trawl_value_format(const struct trawl_value *v, enum trawl_fmt fmt, char 
             putc1(&o, '"'); put(&o, t, strlen(t)); putc1(&o, '"');
         } else if (f->base != TRAWL_BASE_EPOCH) fmt_abs_time(&o, v->v.i);
         else {
-            put(&o, t, epoch_text(v->v.i, t));
+            put_epoch(&o, v->v.i);
             if (show) put(&o, " seconds", 8);
         }
         break;

@@ -164,13 +164,14 @@ static void test_string_format(void)
 }
 
 
-/* IPv6 addresses as glibc's inet_ntop writes them (tshark prints them so), and epoch times
- * as "%lld.%09lld" with floor division, both written without printf by format.c: compared
- * with libc on the special forms and on many random values. */
+/* IPv6 addresses as glibc's inet_ntop writes them (tshark prints them so), epoch times as
+ * "%lld.%09lld" with floor division and relative times as sign and magnitude, all written
+ * without printf by format.c: compared with libc on the special forms and many random values. */
 static void test_address_and_epoch_format(void)
 {
     static const struct trawl_field f6 = { "t.ip6", "a", TRAWL_FT_IPV6, TRAWL_BASE_DEC, NULL, 0, NULL };
     static const struct trawl_field fe = { "t.ep", "e", TRAWL_FT_TIME, TRAWL_BASE_EPOCH, NULL, 0, NULL };
+    static const struct trawl_field fr = { "t.rel", "r", TRAWL_FT_RELTIME, TRAWL_BASE_DEC, NULL, 0, NULL };
     static const char *const special[] = {
         "::", "::1", "::2:3", "1::", "1:0:0:2::3", "1::2:0:0:3", "0:0:1::", "2001:db8::1",
         "2001:db8:0:1:1:1:1:1", "::ffff:192.0.2.1", "::192.0.2.1", "::ffff:0:192.0.2.1",
@@ -220,6 +221,14 @@ static void test_address_and_epoch_format(void)
         char small[8];
         size_t n = trawl_time_format_epoch(ns, small, sizeof small);
         bad += n != strlen(want) || strncmp(small, want, sizeof small - 1) != 0 || strnlen(small, sizeof small) == sizeof small;
+        /* a relative time: its sign, then the magnitude (not floor division) */
+        uint64_t m = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+        snprintf(want, sizeof want, "%s%llu.%09llu", ns < 0 ? "-" : "", (unsigned long long)(m / 1000000000),
+                 (unsigned long long)(m % 1000000000));
+        v.field = &fr;
+        trawl_value_format(&v, TRAWL_FMT_FIELDS, out, sizeof out);
+        bad += strcmp(out, want) != 0;
+        v.field = &fe;
     }
     CU_ASSERT_EQUAL(bad, 0);
 }
